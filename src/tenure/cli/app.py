@@ -1,0 +1,26 @@
+"""The ``tenure`` command. Each command group lives in its own module and registers here."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="tenure",
+    help="Tenure: revenue metrics, churn analysis and customer-success scores for a subscription "
+    "business.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def main() -> None:
+    """Entry point of the ``tenure`` script: Tenure's own errors print as one clear message."""
+    from rich.console import Console
+
+    from tenure.errors import TenureError
+
+    try:
+        app()
+    except TenureError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise SystemExit(2) from None

@@ -1,0 +1,122 @@
+"""Project configuration: ``tenure.yaml`` in the project folder, validated by pydantic.
+
+Every setting is declared once here, with its default and help text; ``docs/settings.md`` is
+checked against these declarations by ``tests/test_docs.py`` so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from tenure.errors import ConfigError
+
+__all__ = ["CONFIG_FILE", "ProjectConfig", "RevenueDefinitions", "load_config"]
+
+CONFIG_FILE = "tenure.yaml"
+
+
+class RevenueDefinitions(BaseModel):
+    """Customer definitions: where subscription-analytics vendors differ, the choice is a setting.
+
+    Rules that are not settings: trials are never paying customers and a trial that ends without
+    converting is never churn; MRR of a month is the MRR in force on the month's last day.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    churn_recognition: Literal["service_end", "cancellation"] = Field(
+        "service_end",
+        description=(
+            "When a cancelled line stops counting as MRR: 'service_end' at the end of the paid "
+            "service (end_date; ChartMogul's and Baremetrics' default) or 'cancellation' on the day "
+            "the customer asked to cancel (cancelled_at), so churn shows as soon as it is known."
+        ),
+    )
+    same_month_join_leave: Literal["include", "exclude"] = Field(
+        "include",
+        description=(
+            "A customer whose paid service starts and ends inside one month never shows in a "
+            "month-end snapshot. 'include' records them as new and churned in that month (the "
+            "movements still sum to the MRR change); 'exclude' leaves them out of every metric."
+        ),
+    )
+    refund_window_days: int = Field(
+        0,
+        ge=0,
+        description=(
+            "Cooling-off window: a paid line that ends (or is cancelled) within this many days of "
+            "its start was refunded; it never counts as revenue, a new customer or churn."
+        ),
+    )
+    grace_period_days: int = Field(
+        0,
+        ge=0,
+        description=(
+            "Past-due grace: when an account's paid service stops and resumes within this many "
+            "days, the gap is bridged at the MRR it had before, so a late payment is neither "
+            "churn nor reactivation."
+        ),
+    )
+    reactivation_max_gap_months: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "A returning customer is a reactivation when its gap without paid service is at most "
+            "this many months, and new business after a longer gap; null means always a "
+            "reactivation (ChartMogul's convention)."
+        ),
+    )
+
+
+class ProjectConfig(BaseModel):
+    """Settings of one Tenure project folder."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    warehouse: str = Field(
+        "warehouse.duckdb",
+        description="DuckDB file holding the warehouse, relative to the project folder.",
+    )
+    reporting_currency: str = Field(
+        "USD",
+        min_length=3,
+        max_length=3,
+        description="ISO 4217 code every amount is reported in (others converted by fx_rates).",
+    )
+    definitions: RevenueDefinitions = Field(
+        default_factory=RevenueDefinitions,
+        description="Customer definitions used by the revenue metrics.",
+    )
+
+
+def load_config(project: Path) -> ProjectConfig:
+    """Read ``tenure.yaml`` from ``project``; defaults when the file is absent.
+
+    Raises
+    ------
+    ConfigError
+        When the file is not valid YAML or a setting is unknown or out of range; the message
+        names the file and the setting.
+    """
+    path = Path(project) / CONFIG_FILE
+    if not path.exists():
+        return ProjectConfig()
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc}); fix the syntax and retry.") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level.")
+    try:
+        return ProjectConfig.model_validate(raw)
+    except PydanticValidationError as exc:
+        msgs = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"])
+            msgs.append(f"{path}: setting '{where}': {err['msg']} (found {err.get('input')!r})")
+        raise ConfigError("\n".join(msgs)) from exc

@@ -1,0 +1,108 @@
+"""Open the warehouse and hand out Ibis tables; all writes go through one writer.
+
+The default engine is an embedded DuckDB file in the project folder. Any other Ibis backend
+(PySpark for users who outgrow one machine) can be wrapped with :meth:`Warehouse.from_backend`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import ibis
+
+from tenure.errors import WarehouseError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from ibis.backends import BaseBackend
+
+__all__ = ["Warehouse"]
+
+
+class Warehouse:
+    """A connection to the warehouse.
+
+    Parameters
+    ----------
+    path
+        DuckDB file; created on first write. ``":memory:"`` gives a throw-away warehouse.
+
+    Examples
+    --------
+    >>> wh = Warehouse(":memory:")
+    >>> wh.has_table("accounts")
+    False
+    """
+
+    def __init__(self, path: str | Path = ":memory:", *, backend: BaseBackend | None = None):
+        self.path = str(path)
+        self._con = backend
+
+    @classmethod
+    def from_backend(cls, backend: BaseBackend) -> Warehouse:
+        """Wrap an existing Ibis backend (e.g. ``ibis.pyspark.connect(session)``)."""
+        return cls(path=f"<{backend.name}>", backend=backend)
+
+    @property
+    def con(self) -> BaseBackend:
+        if self._con is None:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._con = ibis.duckdb.connect(self.path)
+        return self._con
+
+    @property
+    def is_duckdb(self) -> bool:
+        return self.con.name == "duckdb"
+
+    def has_table(self, name: str) -> bool:
+        return name in self.con.list_tables()
+
+    def table(self, name: str) -> ibis.Table:
+        """Return canonical table ``name``; a clear error names the fix when it is absent."""
+        if not self.has_table(name):
+            raise WarehouseError(
+                f"the warehouse {self.path} has no table {name!r}; load it first with "
+                f"`tenure load DIR` (a file named {name}.csv, .parquet or .jsonl in DIR)."
+            )
+        return self.con.table(name)
+
+    def replace_tables(self, tables: Mapping[str, pa.Table]) -> None:
+        """Replace each named table by the given Arrow data, all or nothing.
+
+        On DuckDB this is one transaction: if any table fails to write, every table keeps its
+        previous contents. Other backends write table by table.
+        """
+        if not tables:
+            return
+        if not self.is_duckdb:
+            for name, data in tables.items():
+                self.con.create_table(name, data, overwrite=True)
+            return
+        raw = self.con.con  # the duckdb connection: the single writer
+        raw.execute("BEGIN TRANSACTION")
+        try:
+            for i, (name, data) in enumerate(tables.items()):
+                view = f"__tenure_incoming_{i}"
+                raw.register(view, data)
+                try:
+                    raw.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "{view}"')
+                finally:
+                    raw.unregister(view)
+            raw.execute("COMMIT")
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.disconnect()
+            self._con = None
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
