@@ -1,0 +1,51 @@
+"""Shared fixtures. Each test gets its own warehouse: none touches a user's or the demo's."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tenure.warehouse import Warehouse
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Warehouse:
+    """A fresh DuckDB warehouse file in the test's own temporary folder."""
+    wh = Warehouse(tmp_path / "warehouse.duckdb")
+    yield wh
+    wh.close()
+
+
+@pytest.fixture(scope="session")
+def spark_backend():
+    """An Ibis backend on a local one-core PySpark session, shared by the whole test run."""
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("PySpark needs a Java runtime; `make test` installs one (default-jre-headless)")
+    pyspark_sql = pytest.importorskip("pyspark.sql", reason="pyspark is in the [spark] extra")
+    import ibis
+
+    session = (
+        pyspark_sql.SparkSession.builder.master("local[1]")
+        .appName("tenure-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield ibis.pyspark.connect(session)
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The public reference data sets in ../shared/data (skips when absent)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"reference data folder {SHARED_DATA} is absent (it sits beside the repo in CI)")
+    return SHARED_DATA
