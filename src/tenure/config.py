@@ -15,7 +15,13 @@ from pydantic import ValidationError as PydanticValidationError
 
 from tenure.errors import ConfigError
 
-__all__ = ["CONFIG_FILE", "ProjectConfig", "RevenueDefinitions", "load_config"]
+__all__ = [
+    "CONFIG_FILE",
+    "ProjectConfig",
+    "RevenueDefinitions",
+    "load_config",
+    "render_default_config",
+]
 
 CONFIG_FILE = "tenure.yaml"
 
@@ -33,7 +39,7 @@ class RevenueDefinitions(BaseModel):
         "service_end",
         description=(
             "When a cancelled line stops counting as MRR: 'service_end' at the end of the paid "
-            "service (end_date; ChartMogul's and Baremetrics' default) or 'cancellation' on the day "
+            "service (end_date) or 'cancellation' on the day "
             "the customer asked to cancel (cancelled_at), so churn shows as soon as it is known."
         ),
     )
@@ -68,7 +74,7 @@ class RevenueDefinitions(BaseModel):
         description=(
             "A returning customer is a reactivation when its gap without paid service is at most "
             "this many months, and new business after a longer gap; null means always a "
-            "reactivation (ChartMogul's convention)."
+            "reactivation."
         ),
     )
 
@@ -120,3 +126,28 @@ def load_config(project: Path) -> ProjectConfig:
             where = ".".join(str(p) for p in err["loc"])
             msgs.append(f"{path}: setting '{where}': {err['msg']} (found {err.get('input')!r})")
         raise ConfigError("\n".join(msgs)) from exc
+
+
+def _comment(text: str, indent: str) -> list[str]:
+    import textwrap
+
+    return [f"{indent}# {line}" for line in textwrap.wrap(text, 96 - len(indent))]
+
+
+def render_default_config() -> str:
+    """``tenure.yaml`` with every setting at its default, each preceded by its help text.
+
+    Generated from the pydantic declarations, so the file a user starts from cannot drift.
+    """
+    lines = ["# Tenure project settings. Every setting is shown at its default.", ""]
+    for name, fld in ProjectConfig.model_fields.items():
+        lines += _comment(fld.description or "", "")
+        if name == "definitions":
+            lines.append("definitions:")
+            for sub, sub_fld in RevenueDefinitions.model_fields.items():
+                lines += _comment(sub_fld.description or "", "  ")
+                lines.append(f"  {sub}: {yaml.safe_dump(sub_fld.default).splitlines()[0]}")
+        else:
+            lines.append(f"{name}: {yaml.safe_dump(fld.default).splitlines()[0]}")
+        lines.append("")
+    return "\n".join(lines)

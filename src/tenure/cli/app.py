@@ -24,3 +24,8 @@ def main() -> None:
     except TenureError as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
         raise SystemExit(2) from None
+
+
+# Command modules register themselves on ``app`` when imported.
+from tenure.cli import metrics as _metrics  # noqa: E402,F401
+from tenure.cli import project as _project  # noqa: E402,F401

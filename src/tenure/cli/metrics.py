@@ -1,0 +1,168 @@
+"""``tenure metrics`` and ``tenure report``: revenue metrics in the terminal, in files, as HTML."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from tenure.cli.app import app
+from tenure.cli.common import ProjectOption, console, open_project
+from tenure.metrics.period import MonthRange, add_months, parse_month
+from tenure.report.html import format_value
+
+__all__ = ["metrics", "report", "to_json"]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class MetricsTable(StrEnum):
+    monthly = "monthly"
+    unit_economics = "unit-economics"
+    cohorts = "cohorts"
+    trials = "trials"
+    accounts = "accounts"
+
+
+#: Columns shown in the terminal (csv and json carry every column).
+_TERMINAL_COLUMNS = {
+    MetricsTable.monthly: [
+        "month", "mrr", "customers", "arpa", "new_mrr", "expansion_mrr", "reactivation_mrr",
+        "contraction_mrr", "churned_mrr", "logo_churn_rate", "grr", "nrr", "nrr_ttm",
+        "quick_ratio",
+    ],
+    MetricsTable.unit_economics: [
+        "month", "arpa", "gross_margin", "ltv", "cac", "cac_payback_months", "magic_number",
+        "profit",
+    ],
+    MetricsTable.accounts: [
+        "account_id", "month", "plan", "previous_mrr", "mrr", "movement", "mrr_change",
+    ],
+}
+
+FromOption = Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")]
+ToOption = Annotated[str | None, typer.Option("--to", help="Last month (included), YYYY-MM.")]
+
+
+def _period(first: str | None, last: str | None) -> tuple[date | None, date | None]:
+    start = parse_month(first, setting="--from") if first else None
+    end = add_months(parse_month(last, setting="--to"), 1) if last else None
+    if start and end:
+        MonthRange(start, end)  # validates the order, with a message naming both options
+    return start, end
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        # Two-decimal money round-trips exactly through a float's shortest repr.
+        return float(value)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def to_json(df: pd.DataFrame) -> str:
+    """Records as JSON: money as exact numbers, dates ISO, missing values null."""
+    records = [{k: _json_value(v) for k, v in row.items()} for row in df.to_dict("records")]
+    return json.dumps(records, indent=2)
+
+
+def _print_table(df: pd.DataFrame, columns: list[str] | None, title: str) -> None:
+    cols = [c for c in (columns or list(df.columns)) if c in df.columns]
+    table = Table(title=title, header_style="bold")
+    for c in cols:
+        table.add_column(c, justify="left" if c in {"month", "account_id", "plan"} else "right")
+    for _, row in df.iterrows():
+        table.add_row(*(format_value(c, row[c]) for c in cols))
+    console.print(table)
+
+
+@app.command("metrics")
+def metrics(
+    project: ProjectOption = Path("."),
+    first: FromOption = None,
+    last: ToOption = None,
+    by: Annotated[
+        str | None,
+        typer.Option(help="Segment by plan or an account attribute (industry, channel, owner...)."),
+    ] = None,
+    which: Annotated[MetricsTable, typer.Option("--table", help="Which table to show.")] = (
+        MetricsTable.monthly
+    ),
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")] = (
+        OutputFormat.table
+    ),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Revenue metrics by month: MRR, movements, churn, retention, unit economics, cohorts."""
+    from tenure.metrics.revenue import revenue_metrics
+
+    config, warehouse = open_project(project)
+    start, end = _period(first, last)
+    with warehouse:
+        result = revenue_metrics(
+            warehouse, start=start, end=end, definitions=config.definitions, by=by
+        )
+    df = {
+        MetricsTable.monthly: result.monthly,
+        MetricsTable.unit_economics: result.unit_economics,
+        MetricsTable.cohorts: result.cohorts,
+        MetricsTable.trials: result.trials,
+        MetricsTable.accounts: result.account_months,
+    }[which]
+    if fmt is OutputFormat.table:
+        last_month = result.period.months[-1]
+        title = f"{which.value} metrics, {result.period.start:%Y-%m} to {last_month:%Y-%m}"
+        columns = _TERMINAL_COLUMNS.get(which)
+        if columns and result.by:
+            columns = [*result.by, *columns]
+        _print_table(df, columns, title)
+        return
+    text = df.to_csv(index=False) if fmt is OutputFormat.csv else to_json(df)
+    if output:
+        output.write_text(text)
+        console.print(f"wrote {len(df)} rows to {output}")
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command("report")
+def report(
+    project: ProjectOption = Path("."),
+    first: FromOption = None,
+    last: ToOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="HTML file to write (default PROJECT/report.html)."),
+    ] = None,
+) -> None:
+    """Write a self-contained HTML revenue report with charts (opens without network)."""
+    from tenure.metrics.revenue import revenue_metrics
+    from tenure.report import write_revenue_report
+
+    config, warehouse = open_project(project)
+    start, end = _period(first, last)
+    with console.status("computing revenue metrics"), warehouse:
+        result = revenue_metrics(warehouse, start=start, end=end, definitions=config.definitions)
+    path = write_revenue_report(result, output or Path(project) / "report.html")
+    console.print(f"wrote report to [bold]{path}[/]")

@@ -1,0 +1,71 @@
+"""``tenure init`` and ``tenure demo``: start a project, or build and analyse the demo business."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tenure.cli.app import app
+from tenure.cli.common import ProjectOption, console, open_project
+from tenure.config import CONFIG_FILE, render_default_config
+
+__all__ = ["demo", "init"]
+
+
+def _write_config(project: Path, *, force: bool) -> Path:
+    path = Path(project) / CONFIG_FILE
+    if path.exists() and not force:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_default_config())
+    return path
+
+
+@app.command("init")
+def init(
+    project: ProjectOption = Path("."),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing tenure.yaml.")] = False,
+) -> None:
+    """Create a project folder with tenure.yaml listing every setting at its default."""
+    path = Path(project) / CONFIG_FILE
+    if path.exists() and not force:
+        console.print(f"{path} already exists; pass --force to overwrite it with the defaults")
+        raise typer.Exit(1)
+    _write_config(project, force=True)
+    console.print(f"wrote [bold]{path}[/]; next: `tenure load DIR --project {project}`")
+
+
+@app.command("demo")
+def demo(
+    project: ProjectOption = Path("demo"),
+    accounts: Annotated[int, typer.Option(help="Accounts in the demo business.")] = 2000,
+    months: Annotated[int, typer.Option(help="Months of history.")] = 36,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same business).")] = 7,
+) -> None:
+    """The main job on the demo business: simulate, load, print its metrics, write the report."""
+    from tenure.cli.metrics import metrics, report
+    from tenure.simulate import simulate
+    from tenure.warehouse.load import load_directory
+
+    project = Path(project)
+    _write_config(project, force=False)
+    data = project / "data"
+    console.rule("1. simulate the demo business")
+    simulate(data, accounts=accounts, months=months, seed=seed)
+    console.print(f"wrote the demo business's files to {data}")
+
+    console.rule("2. load it into the warehouse")
+    config, warehouse = open_project(project)
+    with warehouse:
+        load_report = load_directory(
+            warehouse, data, reporting_currency=config.reporting_currency
+        )
+    console.print(load_report.summary() if hasattr(load_report, "summary") else load_report)
+
+    console.rule("3. revenue metrics")
+    metrics(project=project, first=None, last=None)
+
+    console.rule("4. report")
+    report(project=project, first=None, last=None, output=None)

@@ -1,0 +1,104 @@
+"""Month periods: parsing ``YYYY-MM`` arguments and finding the span a warehouse covers.
+
+Every range is half-open by month, ``[start, end)``, with ``start`` and ``end`` month starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import ibis
+
+from tenure.errors import InputError, WarehouseError
+
+__all__ = ["MonthRange", "add_months", "data_month_range", "month_start", "parse_month"]
+
+
+def month_start(d: date) -> date:
+    """First day of ``d``'s month.
+
+    >>> month_start(date(2024, 2, 29))
+    datetime.date(2024, 2, 1)
+    """
+    return d.replace(day=1)
+
+
+def add_months(d: date, months: int) -> date:
+    """Shift a month start by ``months`` (may be negative).
+
+    >>> add_months(date(2024, 11, 1), 3)
+    datetime.date(2025, 2, 1)
+    """
+    index = d.year * 12 + (d.month - 1) + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def parse_month(text: str, *, setting: str = "month") -> date:
+    """Parse ``YYYY-MM`` (or an ISO date, taken as its month) into a month start.
+
+    >>> parse_month("2024-03")
+    datetime.date(2024, 3, 1)
+    """
+    raw = text.strip()
+    try:
+        if len(raw) == 7:
+            year, month = raw.split("-")
+            return date(int(year), int(month), 1)
+        return month_start(date.fromisoformat(raw))
+    except ValueError:
+        raise InputError(
+            f"{setting}: {text!r} is not a month; write it as YYYY-MM, e.g. 2024-03"
+        ) from None
+
+
+@dataclass(frozen=True)
+class MonthRange:
+    """Months ``[start, end)``; ``start`` and ``end`` are month starts."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.start != month_start(self.start) or self.end != month_start(self.end):
+            raise InputError(
+                f"month range {self.start}..{self.end}: both ends must be month starts"
+            )
+        if self.end <= self.start:
+            raise InputError(
+                f"month range: the last month ({add_months(self.end, -1):%Y-%m}) is before the "
+                f"first ({self.start:%Y-%m}); swap --from and --to"
+            )
+
+    @classmethod
+    def inclusive(cls, first: date, last: date) -> MonthRange:
+        """The range from month ``first`` through month ``last``, both included."""
+        return cls(month_start(first), add_months(month_start(last), 1))
+
+    @property
+    def months(self) -> list[date]:
+        out, m = [], self.start
+        while m < self.end:
+            out.append(m)
+            m = add_months(m, 1)
+        return out
+
+    def __len__(self) -> int:
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
+
+
+def data_month_range(subscriptions: ibis.Table) -> MonthRange:
+    """The months the subscriptions cover: from the first line's month to the last known change.
+
+    The last month is the month of the latest ``start_date`` or ``cancelled_at`` (the newest fact
+    the data holds); later ``end_date`` values are scheduled ends of prepaid terms, not history.
+    """
+    bounds = subscriptions.aggregate(
+        first=subscriptions.start_date.min(),
+        last_start=subscriptions.start_date.max(),
+        last_cancel=subscriptions.cancelled_at.max(),
+    ).to_pyarrow().to_pylist()[0]
+    if bounds["first"] is None:
+        raise WarehouseError("the subscriptions table is empty; load some data with `tenure load`")
+    last = max(d for d in (bounds["last_start"], bounds["last_cancel"]) if d is not None)
+    return MonthRange.inclusive(bounds["first"], last)

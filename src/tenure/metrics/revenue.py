@@ -1,0 +1,151 @@
+"""All revenue metrics for a month range, as pandas DataFrames: the Python API for notebooks.
+
+The account-month MRR table is computed once and cached on the engine; every other table
+(monthly movements and retention, unit economics, cohorts, trials) is derived from it, so the whole
+suite costs one pass over the subscriptions.
+
+Examples
+--------
+>>> from tenure.metrics.revenue import revenue_metrics      # doctest: +SKIP
+>>> rm = revenue_metrics(Warehouse("demo/warehouse.duckdb"))  # doctest: +SKIP
+>>> rm.monthly[["month", "mrr", "nrr", "grr"]].tail(3)         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from tenure.config import RevenueDefinitions
+from tenure.metrics.cohorts import cohort_retention
+from tenure.metrics.mrr import account_months
+from tenure.metrics.period import MonthRange, add_months, data_month_range
+from tenure.metrics.retention import retention_by_month
+from tenure.metrics.trials import trial_metrics
+from tenure.metrics.unit_economics import unit_economics_by_month
+from tenure.warehouse import Warehouse
+
+__all__ = ["RevenueMetrics", "revenue_metrics"]
+
+@dataclass
+class RevenueMetrics:
+    """The revenue metrics of one month range (and optional segmentation).
+
+    Attributes
+    ----------
+    period
+        The months covered, ``[start, end)``.
+    monthly
+        One row per month (and segment): MRR, ARR, customers, ARPA, the five movements, churn rates,
+        GRR/NRR (monthly and trailing twelve months), quick ratio.
+    unit_economics
+        One row per month: gross margin, LTV, CAC, CAC payback, magic number and the profit equation
+        (empty when the warehouse has no ``spend`` table and no segmentation is asked).
+    cohorts
+        Long table: cohort (first paid month) x months since start, logo and revenue retention.
+    trials
+        One row per trial-start month: trials started, converted, conversion rate, time to convert
+        (empty when there is no ``trials`` table).
+    account_months
+        Grain (account_id, month): each account's MRR and movements, for drilling into a number.
+    """
+
+    period: MonthRange
+    definitions: RevenueDefinitions
+    by: list[str]
+    monthly: pd.DataFrame
+    unit_economics: pd.DataFrame
+    cohorts: pd.DataFrame
+    trials: pd.DataFrame
+    account_months: pd.DataFrame = field(repr=False)
+
+
+def _segments(by: str | list[str] | None) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def revenue_metrics(
+    warehouse: Warehouse,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    definitions: RevenueDefinitions | None = None,
+    by: str | list[str] | None = None,
+) -> RevenueMetrics:
+    """Compute every revenue metric for months ``[start, end)``.
+
+    Parameters
+    ----------
+    warehouse
+        Where the canonical tables live (DuckDB file, or any Ibis backend via
+        ``Warehouse.from_backend``).
+    start, end
+        Month starts; default to the months the subscription data covers.
+    definitions
+        Customer definitions (see ``docs/settings.md``); defaults to ``RevenueDefinitions()``.
+    by
+        Segment column(s): ``plan`` or an account attribute (industry, country, size, channel,
+        owner). Totals are the sum of segments.
+    """
+    definitions = definitions or RevenueDefinitions()
+    segments = _segments(by)
+    subscriptions = warehouse.table("subscriptions")
+    accounts = warehouse.table("accounts") if warehouse.has_table("accounts") else None
+
+    covered = data_month_range(subscriptions)
+    period = MonthRange(start or covered.start, end or covered.end)
+
+    # Step 1: account-month MRR with movements, computed once and cached on the engine. The
+    # twelve months before the range are included so trailing-twelve-month retention is right.
+    history_start = min(covered.start, add_months(period.start, -12))
+    am = account_months(
+        subscriptions,
+        start=history_start,
+        end=period.end,
+        definitions=definitions,
+        accounts=accounts,
+    ).cache()
+    try:
+        in_range = am.month >= period.start
+
+        # Step 2: monthly totals and retention, per segment when asked.
+        monthly = retention_by_month(am, by=segments or None)
+        monthly = monthly.filter(monthly.month >= period.start).order_by([*segments, "month"])
+        monthly_df = monthly.to_pandas()
+
+        # Step 3: unit economics and the profit equation (company level only).
+        spend = warehouse.table("spend") if warehouse.has_table("spend") else None
+        ue = unit_economics_by_month(am, spend)
+        ue_df = ue.filter(ue.month >= period.start).order_by("month").to_pandas()
+
+        # Step 4: cohorts by first paid month, within the range.
+        cohorts = cohort_retention(am.filter(am.first_paid_month >= period.start), by=None)
+        cohorts_df = cohorts.order_by(["cohort", "months_since_start"]).to_pandas()
+
+        # Step 5: trial conversion by trial-start month.
+        if warehouse.has_table("trials"):
+            trials = trial_metrics(
+                warehouse.table("trials"), subscriptions, start=period.start, end=period.end
+            )
+            trials_df = trials.to_pandas()
+        else:
+            trials_df = pd.DataFrame()
+
+        am_df = am.filter(in_range).order_by(["account_id", "month"]).to_pandas()
+    finally:
+        am.release()
+    return RevenueMetrics(
+        period=period,
+        definitions=definitions,
+        by=segments,
+        monthly=monthly_df,
+        unit_economics=ue_df,
+        cohorts=cohorts_df,
+        trials=trials_df,
+        account_months=am_df,
+    )
+
