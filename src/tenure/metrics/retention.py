@@ -14,8 +14,9 @@ Choices made where vendors differ, written once
 * **Reactivation** offsets churn in ``net_mrr_churn_rate`` (ChartMogul's net MRR churn), but is not
   part of ``nrr``: net revenue retention follows the accounts of the starting base only, so
   ``nrr == 1 - net_mrr_churn_rate - reactivation_mrr / previous_mrr``.
-* **GRR is capped per account**: an account's MRR counts at most up to its starting MRR, so expansion
-  of one account never hides contraction of another; GRR <= 1 and NRR >= GRR hold by construction.
+* **GRR is capped per account**: an account's MRR counts at most up to its starting MRR, so
+  expansion of one account never hides contraction of another; GRR <= 1 and NRR >= GRR hold by
+  construction.
 
 Also the shared building blocks of the metric modules live here: :func:`month_index`,
 :func:`ratio`, :func:`divide_money` and :func:`require_columns`.
@@ -47,7 +48,7 @@ _ZERO = Decimal("0.00")
 
 
 def require_columns(table: ir.Table, columns: Sequence[str], *, what: str) -> None:
-    """Raise :class:`~tenure.errors.InputError` naming every column of ``columns`` absent from ``table``."""
+    """Raise :class:`~tenure.errors.InputError` naming each of ``columns`` absent from ``table``."""
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise InputError(
@@ -100,7 +101,9 @@ def divide_money(amount: ir.DecimalValue, count: ir.IntegerValue) -> ir.DecimalV
     return (rounded.cast(MONEY) * ibis.literal(Decimal("0.01"), type=MONEY)).cast(MONEY)
 
 
-def null_safe_equal(left: ir.Table, right: ir.Table, columns: Sequence[str]) -> list[ir.BooleanValue]:
+def null_safe_equal(
+    left: ir.Table, right: ir.Table, columns: Sequence[str]
+) -> list[ir.BooleanValue]:
     """Join predicates on ``columns`` where a null segment matches a null segment."""
     return [left[c].identical_to(right[c]) for c in columns]
 
@@ -166,7 +169,9 @@ def retention_by_month(
         _retained_mrr=in_base.ifelse(
             ibis.least(account_months.mrr, account_months.previous_mrr), zero
         ),
-        _base_lost=in_base.ifelse(account_months.churned_mrr + account_months.contraction_mrr, zero),
+        _base_lost=in_base.ifelse(
+            account_months.churned_mrr + account_months.contraction_mrr, zero
+        ),
         _base_expansion=in_base.ifelse(account_months.expansion_mrr, zero),
     )
 
