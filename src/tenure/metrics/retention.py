@@ -47,13 +47,19 @@ _ZERO = Decimal("0.00")
 # --- building blocks shared by the metric modules ----------------------------------------------
 
 
-def require_columns(table: ir.Table, columns: Sequence[str], *, what: str) -> None:
+def require_columns(
+    table: ir.Table,
+    columns: Sequence[str],
+    *,
+    what: str,
+    fix: str = "build it with tenure.metrics.mrr.account_months or add the missing column(s)",
+) -> None:
     """Raise :class:`~tenure.errors.InputError` naming each of ``columns`` absent from ``table``."""
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise InputError(
             f"{what} lacks column(s) {', '.join(missing)} (found: {', '.join(table.columns)}); "
-            f"build it with tenure.metrics.mrr.account_months or add the missing column(s)."
+            f"{fix}."
         )
 
 
