@@ -1,8 +1,8 @@
 """Effective paid intervals: the subscription lines that count as MRR, and when each counts.
 
-A line counts over ``[start_date, end_date)``, half-open; this module turns the raw ``subscriptions``
-table into paid lines with their *effective* interval under the customer definitions of
-:class:`~tenure.config.RevenueDefinitions`, applied in this order:
+A line counts over ``[start_date, end_date)``, half-open; this module turns the raw
+``subscriptions`` table into paid lines with their *effective* interval under the customer
+definitions of :class:`~tenure.config.RevenueDefinitions`, applied in this order:
 
 1. trials (``is_trial``) and lines without a positive price are dropped: they are never revenue;
 2. ``churn_recognition``: under ``"cancellation"`` a line stops at ``min(end_date, cancelled_at)``;

@@ -45,7 +45,7 @@ def _zero() -> ir.DecimalValue:
 
 
 def _month_calendar(end: date) -> ir.Table:
-    """Month starts from :data:`CALENDAR_START` up to ``end`` (excluded), with last day and index."""
+    """Months from :data:`CALENDAR_START` up to ``end`` (excluded), with last day and index."""
     months = MonthRange(CALENDAR_START, end).months
     return ibis.memtable(
         {
