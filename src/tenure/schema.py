@@ -105,6 +105,13 @@ TABLES: dict[str, TableSpec] = {
                        required=False, nullable=True),
                 Column("is_trial", "boolean", "True for a free trial line (never revenue).",
                        required=False),
+                Column("original_mrr", MONEY,
+                       "mrr as the source gave it, in original_currency, before conversion to "
+                       "the reporting currency (filled by the loader).",
+                       required=False, nullable=True),
+                Column("original_currency", "string",
+                       "Currency the source gave the line in (filled by the loader).",
+                       required=False, nullable=True),
             ),
         ),
         TableSpec(
@@ -191,6 +198,15 @@ TABLES: dict[str, TableSpec] = {
                 Column("cost_of_service", MONEY,
                        "Cost of serving customers in the month (hosting, support, success)."),
                 Column("currency", "string", "ISO 4217 code of the amounts.", required=False),
+                Column("original_sales_marketing", MONEY,
+                       "sales_marketing as the source gave it, in original_currency "
+                       "(filled by the loader).", required=False, nullable=True),
+                Column("original_cost_of_service", MONEY,
+                       "cost_of_service as the source gave it, in original_currency "
+                       "(filled by the loader).", required=False, nullable=True),
+                Column("original_currency", "string",
+                       "Currency the source gave the amounts in (filled by the loader).",
+                       required=False, nullable=True),
             ),
         ),
         TableSpec(

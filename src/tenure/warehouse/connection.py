@@ -6,7 +6,7 @@ The default engine is an embedded DuckDB file in the project folder. Any other I
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,6 +91,27 @@ class Warehouse:
                     raw.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "{view}"')
                 finally:
                     raw.unregister(view)
+            raw.execute("COMMIT")
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+
+    def execute_in_transaction(self, statements: Sequence[str]) -> None:
+        """Run SQL statements on the DuckDB warehouse as one transaction, all or nothing.
+
+        The loader uses it to write tables straight from staged files with
+        ``CREATE OR REPLACE TABLE ... AS SELECT``, so large tables never pass through Python.
+        """
+        if not self.is_duckdb:
+            raise WarehouseError(
+                f"the warehouse {self.path} is not DuckDB; SQL transactions need the DuckDB "
+                "warehouse (load there, then read it from another engine)."
+            )
+        raw = self.con.con  # the duckdb connection: the single writer
+        raw.execute("BEGIN TRANSACTION")
+        try:
+            for statement in statements:
+                raw.execute(statement)
             raw.execute("COMMIT")
         except BaseException:
             raw.execute("ROLLBACK")

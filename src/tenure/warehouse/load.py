@@ -1,0 +1,487 @@
+"""Load a folder of exports into the warehouse: validate everything, then write all or nothing.
+
+``load_directory`` is the whole flow of ``tenure load``:
+
+1. find each canonical table's file (``<table>.csv``, ``.parquet`` or ``.jsonl``, or the file the
+   mapping names) and stage it in DuckDB as typed rows, mapping applied;
+2. run every validation rule over every staged file and collect all the problems;
+3. without ``quarantine`` any problem stops the load; with it, rejected rows (and the rows of
+   rejected accounts) are set aside with their reasons;
+4. write every table in one transaction, with the load recorded in ``load_log``.
+
+Each loaded table is replaced wholesale, so loading the same files twice gives the same
+warehouse. A table absent from the folder is dropped (the folder is a snapshot of the business)
+unless ``keep_missing`` keeps what an earlier load wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from tenure.errors import InputError, ValidationError, WarehouseError
+from tenure.schema import TABLES, TableSpec
+from tenure.sources.mapping import MAPPING_FILE, Mapping, load_mapping
+from tenure.sources.problems import Problem
+from tenure.sources.readers import SourceFile, locate_sources, read_raw
+from tenure.sources.rules import (
+    account_rules,
+    column_rules,
+    currency_rules,
+    duplicate_key_rule,
+    overlap_rule,
+    problem_from_row,
+)
+from tenure.sources.sql import cents_to_money, duckdb_type, half_even_div, literal, quote
+from tenure.sources.staging import StagedTable, stage_table
+from tenure.warehouse.connection import Warehouse
+
+__all__ = ["LOAD_LOG", "LOAD_REJECTS", "REQUIRED_TABLES", "LoadReport", "load_directory"]
+
+#: Table recording every load: when, which files, their content hash and the rows loaded.
+LOAD_LOG = "load_log"
+#: Table of the rows the last quarantined load set aside, each with its reasons.
+LOAD_REJECTS = "load_rejects"
+#: Tables a first load must provide (later loads may keep them with ``keep_missing``).
+REQUIRED_TABLES = tuple(name for name, spec in TABLES.items() if not spec.optional)
+#: At most this many problems are listed in a ValidationError; all are counted.
+MAX_LISTED = 1000
+
+_CONVERTED = {"subscriptions": ("mrr",), "spend": ("sales_marketing", "cost_of_service")}
+_RATE_UNITS = 100_000_000  # fx rates carry 8 decimals
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a load did.
+
+    Attributes
+    ----------
+    rows_loaded
+        Rows written per table.
+    rejects
+        Rows set aside by ``quarantine`` (all tables), including ``cascaded``.
+    rejects_by_table
+        The same, per table.
+    cascaded
+        Rows set aside only because their account was rejected.
+    warnings
+        Things worth knowing that did not stop the load (ignored columns, cancellations
+        recorded after the end of service, dropped tables).
+    """
+
+    load_id: str
+    rows_loaded: dict[str, int]
+    rejects: int = 0
+    rejects_by_table: dict[str, int] = field(default_factory=dict)
+    cascaded: int = 0
+    files: dict[str, str] = field(default_factory=dict)
+    dropped: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    content_hash: str = ""
+
+
+def load_directory(
+    warehouse: Warehouse,
+    source_dir: Path,
+    *,
+    mapping: Mapping | Path | None = None,
+    reporting_currency: str = "USD",
+    quarantine: bool = False,
+    as_of: datetime | None = None,
+    rejects_path: Path | None = None,
+    keep_missing: bool = False,
+) -> LoadReport:
+    """Validate the exports in ``source_dir`` and load them into ``warehouse`` atomically.
+
+    Parameters
+    ----------
+    warehouse
+        A DuckDB warehouse.
+    source_dir
+        Folder with one file per canonical table.
+    mapping
+        Renames, value maps and formats; a path to a YAML mapping, or ``None`` to use
+        ``mapping.yaml`` in ``source_dir`` when present.
+    reporting_currency
+        ISO code all money is converted to (with the folder's ``fx_rates``).
+    quarantine
+        Load the good rows and set the rejected ones aside (``load_rejects`` table and
+        ``rejects_path``) instead of stopping at the first load with problems.
+    as_of
+        Time the data describes; dates after it are rejected (default: now, UTC).
+    rejects_path
+        CSV file the quarantined rows are written to.
+    keep_missing
+        Keep the tables an earlier load wrote when their file is absent (default: drop them).
+
+    Raises
+    ------
+    ValidationError
+        With every problem found; nothing is written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "accounts.csv").write_text("account_id,created_at\\nA1,2024-01-05\\n")
+    >>> _ = (folder / "subscriptions.csv").write_text(
+    ...     "subscription_id,account_id,plan,mrr,start_date\\nS1,A1,pro,49.00,2024-01-05\\n")
+    >>> load_directory(Warehouse(), folder).rows_loaded
+    {'accounts': 1, 'subscriptions': 1}
+    """
+    source_dir = Path(source_dir)
+    if not source_dir.is_dir():
+        raise InputError(f"{source_dir} is not a folder; give the folder holding the exports.")
+    if not re.fullmatch(r"[A-Z]{3}", reporting_currency):
+        raise InputError(f"reporting currency {reporting_currency!r} is not an ISO 4217 code; "
+                         "set reporting_currency in tenure.yaml to e.g. USD.")
+    if not warehouse.is_duckdb:
+        raise WarehouseError("tenure load writes to the DuckDB warehouse; load there first.")
+    if isinstance(mapping, Path | str):
+        mapping = load_mapping(Path(mapping))
+    elif mapping is None:
+        default = source_dir / MAPPING_FILE
+        mapping = load_mapping(default) if default.is_file() else Mapping()
+    if as_of is None:
+        as_of = datetime.now(UTC)
+    if as_of.tzinfo is not None:
+        as_of = as_of.astimezone(UTC).replace(tzinfo=None)
+    run = _LoadRun(warehouse, source_dir, mapping, reporting_currency, as_of, keep_missing)
+    try:
+        return run.execute(quarantine=quarantine, rejects_path=rejects_path)
+    finally:
+        run.cleanup()
+
+
+class _LoadRun:
+    """The state of one load: staged tables and the DuckDB names to clean up afterwards."""
+
+    def __init__(self, warehouse: Warehouse, source_dir: Path, mapping: Mapping,
+                 currency: str, as_of: datetime, keep_missing: bool) -> None:
+        self.warehouse = warehouse
+        self.con = warehouse.con.con
+        self.source_dir = source_dir
+        self.mapping = mapping
+        self.currency = currency
+        self.as_of = as_of
+        self.keep_missing = keep_missing
+        self.load_id = uuid.uuid4().hex
+        self.prefix = f"__tenure_load_{self.load_id[:8]}"
+        self.problems = f"{self.prefix}_problems"
+        self.staged: dict[str, StagedTable] = {}
+        self.file_problems: list[Problem] = []
+        self.warnings: list[str] = []
+        self._temp_tables: list[str] = []
+        self._views: list[str] = []
+        self._registered: list[str] = []
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def execute(self, *, quarantine: bool, rejects_path: Path | None) -> LoadReport:
+        existing = set(self.warehouse.con.list_tables())
+        sources, self.file_problems = locate_sources(self.source_dir, self.mapping)
+        kept = sorted(t for t in TABLES if t not in sources and t in existing
+                      and self.keep_missing)
+        for table in REQUIRED_TABLES:
+            if table not in sources and table not in kept:
+                self.file_problems.append(Problem(
+                    f"{table}.csv", None, None, None, f"is not in {self.source_dir}",
+                    f"every load needs {', '.join(REQUIRED_TABLES)} (a later load may keep the "
+                    "loaded ones with --keep-missing); add the file or name it in the mapping"))
+        self._stage(sources)
+        self._validate(kept)
+        cascaded = self._cascade() if quarantine else 0
+        self._raise_if_fatal(quarantine)
+        counts = {t: self._count(f"SELECT count(*) FROM {quote(st.relation)} s WHERE "
+                                 f"{self._accepted(t)}") for t, st in self.staged.items()}
+        rejects_by_table = {t: n for t, n in self.con.execute(
+            f"SELECT table_name, count(DISTINCT row) FROM {quote(self.problems)} "
+            "GROUP BY table_name ORDER BY table_name").fetchall()}
+        self._warn_cancelled_after_end()
+        dropped = sorted(t for t in TABLES if t in existing and t not in sources
+                         and t not in kept)
+        self.warnings.extend(f"table {t} was dropped: it is not in {self.source_dir} (pass "
+                             "--keep-missing to keep it)" for t in dropped)
+        digest = self._content_hash(sources)
+        statements = [self._write_statement(t) for t in self.staged]
+        statements += [f"DROP TABLE IF EXISTS {quote(t)}" for t in dropped]
+        statements += self._rejects_statements()
+        statements += self._log_statements(sources, counts, sum(rejects_by_table.values()),
+                                           digest)
+        self.warehouse.execute_in_transaction(statements)
+        if rejects_path is not None and quarantine:
+            self.con.execute(
+                f"COPY (SELECT table_name, file, row, reasons, record FROM {LOAD_REJECTS} "
+                f"ORDER BY table_name, row) TO {literal(str(rejects_path))} (HEADER, DELIMITER ',')")
+        return LoadReport(
+            load_id=self.load_id, rows_loaded=counts, rejects=sum(rejects_by_table.values()),
+            rejects_by_table=rejects_by_table, cascaded=cascaded,
+            files={t: s.name for t, s in sources.items()}, dropped=dropped, kept=kept,
+            warnings=self.warnings, content_hash=digest)
+
+    def _stage(self, sources: dict[str, SourceFile]) -> None:
+        values = [(t, col, src, dst) for t, tm in self.mapping.tables.items()
+                  for col, vmap in tm.values.items() for src, dst in vmap.items()]
+        names = ["table_name", "column_name", "source", "target"]
+        self._register(f"{self.prefix}_values", pa.table(
+            {n: pa.array([v[i] for v in values], pa.string()) for i, n in enumerate(names)}))
+        for table, source in sources.items():
+            raw_name = f"{self.prefix}_raw_{table}"
+            raw, problems = read_raw(self.con, source, raw_name)
+            if raw is None:
+                self.file_problems.extend(problems)
+                continue
+            self._views.append(raw_name)  # registered data is a temporary view as well
+            staged, problems = stage_table(
+                self.con, raw, TABLES[table], self.mapping.for_table(table),
+                relation=f"{self.prefix}_stg_{table}", values_relation=f"{self.prefix}_values",
+                reporting_currency=self.currency)
+            if staged is None:
+                self.file_problems.extend(problems)
+                continue
+            self._temp_tables.append(staged.relation)
+            self.staged[table] = staged
+            self.warnings.extend(staged.warnings)
+
+    def _validate(self, kept: list[str]) -> None:
+        self.con.execute(
+            f"CREATE TEMP TABLE {quote(self.problems)} (table_name VARCHAR, file VARCHAR, "
+            "row_label VARCHAR, row BIGINT, column_name VARCHAR, value VARCHAR, "
+            "message VARCHAR, fix VARCHAR)")
+        self._temp_tables.append(self.problems)
+        accounts, accounts_name = self._accounts_relation(kept)
+        fx, fx_name = self._fx_relation(kept)
+        for table, st in self.staged.items():
+            self._insert_python_problems(table, st.row_problems)
+            queries = [*column_rules(st, self.as_of), duplicate_key_rule(st)]
+            if table == "subscriptions":
+                queries.append(overlap_rule(st))
+            if accounts is not None:
+                queries += account_rules(st, accounts, accounts_name)
+            if "currency" in st.spec.column_names:
+                queries += currency_rules(st, self.currency, fx, fx_name)
+            for query in queries:
+                self.con.execute(
+                    f"INSERT INTO {quote(self.problems)} SELECT {literal(table)}, "
+                    f"{literal(st.source.name)}, {literal(st.source.row_label)}, * "
+                    f"FROM ({query})")
+        if "accounts" in self.staged:
+            self._check_kept_tables(kept, accounts)
+
+    def _check_kept_tables(self, kept: list[str], accounts: str) -> None:
+        """Tables kept from an earlier load must still point at loaded accounts."""
+        for table in kept:
+            if "account_id" not in TABLES[table].column_names or table == "accounts":
+                continue
+            orphans = self.con.execute(
+                f"SELECT count(*), min(account_id) FROM main.{quote(table)} WHERE account_id "
+                f"NOT IN (SELECT account_id FROM {accounts} WHERE account_id IS NOT NULL)"
+            ).fetchone()
+            if orphans[0]:
+                self.file_problems.append(Problem(
+                    f"table {table} (kept from an earlier load)", None, None, None,
+                    f"has {orphans[0]} row(s) for accounts that are not in "
+                    f"{self.staged['accounts'].source.name}, e.g. {orphans[1]!r}",
+                    f"load {table} again from the same export as the accounts, or load without "
+                    "--keep-missing to drop it"))
+
+    def _cascade(self) -> int:
+        """Quarantine: set aside the rows of accounts that were rejected. Returns their count."""
+        if "accounts" not in self.staged:
+            return 0
+        accounts = quote(self.staged["accounts"].relation)
+        rejected = (f"(SELECT account_id FROM {accounts} WHERE account_id IS NOT NULL "
+                    f"EXCEPT SELECT account_id FROM {accounts} s WHERE account_id IS NOT NULL "
+                    f"AND {self._accepted('accounts')})")
+        before = self._count(f"SELECT count(*) FROM {quote(self.problems)}")
+        for table, st in self.staged.items():
+            if table == "accounts" or "account_id" not in st.spec.column_names:
+                continue
+            self.con.execute(
+                f"INSERT INTO {quote(self.problems)} SELECT {literal(table)}, "
+                f"{literal(st.source.name)}, {literal(st.source.row_label)}, s.__row, "
+                f"{literal(st.labels['account_id'])}, s.account_id__raw, "
+                f"{literal('belongs to an account rejected from ' + self.staged['accounts'].source.name)}, "  # noqa: E501
+                "'fix that account''s row (see the rejects) and load again' "
+                f"FROM {quote(st.relation)} s WHERE s.account_id IN {rejected} "
+                f"AND {self._accepted(table)}")
+        return self._count(f"SELECT count(*) FROM {quote(self.problems)}") - before
+
+    def _raise_if_fatal(self, quarantine: bool) -> None:
+        total = self._count(f"SELECT count(*) FROM {quote(self.problems)}")
+        if not self.file_problems and (quarantine or total == 0):
+            return
+        order = {t: i for i, t in enumerate(TABLES)}
+        rows = self.con.execute(
+            f"SELECT * FROM {quote(self.problems)} ORDER BY "
+            f"list_position({_literal_list(list(order))}, table_name), row, column_name "
+            f"LIMIT {MAX_LISTED}").fetchall()
+        problems = self.file_problems + [problem_from_row(r) for r in rows]
+        if total > len(rows):
+            problems.append(Problem(
+                "(all files)", None, None, None,
+                f"{total - len(rows)} more row problem(s) are not listed",
+                "fix the ones above and load again, or pass --quarantine to load the good rows "
+                "and get every rejected row with its reasons"))
+        raise ValidationError(problems)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def _write_statement(self, table: str) -> str:
+        st = self.staged[table]
+        spec: TableSpec = st.spec
+        converted = _CONVERTED.get(table, ())
+        fx, _ = self._fx_relation([])
+        if converted and fx is None and "fx_rates" in self.warehouse.con.list_tables() \
+                and self.keep_missing:
+            fx = "main.fx_rates"
+        join = f" LEFT JOIN {fx} fx ON fx.currency = s.currency" if converted and fx else ""
+        exprs = []
+        for col in spec.columns:
+            expr = f"s.{quote(col.name)}"
+            if col.name in converted and join:
+                cents = f"CAST(s.{quote(col.name)} * 100 AS HUGEINT)"
+                rate = f"CAST(fx.rate * {_RATE_UNITS} AS HUGEINT)"
+                expr = (f"CASE WHEN s.currency = {literal(self.currency)} THEN s.{quote(col.name)}"
+                        f" ELSE {cents_to_money(half_even_div(f'{cents} * {rate}', str(_RATE_UNITS)))}"  # noqa: E501
+                        " END")
+            elif col.name == "currency" and join:
+                expr = literal(self.currency)
+            elif col.name.startswith("original_") and converted:
+                expr = f"s.{quote(col.name.removeprefix('original_'))}"
+            exprs.append(f"CAST({expr} AS {duckdb_type(col.dtype)}) AS {quote(col.name)}")
+        exprs += [f"CAST(s.{quote(a)} AS VARCHAR) AS {quote(a)}" for a in st.attributes]
+        return (f"CREATE OR REPLACE TABLE main.{quote(table)} AS SELECT {', '.join(exprs)} "
+                f"FROM {quote(st.relation)} s{join} WHERE {self._accepted(table)} "
+                "ORDER BY s.__row")
+
+    def _rejects_statements(self) -> list[str]:
+        statements = [(f"CREATE OR REPLACE TABLE main.{LOAD_REJECTS} (load_id VARCHAR, "
+                      "table_name VARCHAR, file VARCHAR, row BIGINT, reasons VARCHAR, "
+                      "record VARCHAR)")]
+        reason = ("CASE WHEN column_name IS NOT NULL THEN 'column ' || column_name || ': ' "
+                  "ELSE '' END || CASE WHEN value IS NOT NULL THEN 'value ''' || value || ''' ' "
+                  "ELSE '' END || message || '; ' || fix")
+        for table, st in self.staged.items():
+            fields = [f"{quote(c)} := s.{quote(c + '__raw')}" for c in st.spec.column_names
+                      if c in st.present] + [f"{quote(a)} := s.{quote(a)}" for a in st.attributes]
+            record = f"CAST(to_json(struct_pack({', '.join(fields)})) AS VARCHAR)" if fields \
+                else "NULL"
+            statements.append(
+                f"INSERT INTO main.{LOAD_REJECTS} SELECT {literal(self.load_id)}, "
+                f"{literal(table)}, {literal(st.source.name)}, p.row, p.reasons, {record} "
+                f"FROM (SELECT row, string_agg({reason}, ' | ' ORDER BY column_name) AS reasons "
+                f"FROM {quote(self.problems)} WHERE table_name = {literal(table)} GROUP BY row) p "
+                f"JOIN {quote(st.relation)} s ON s.__row = p.row")
+        return statements
+
+    def _log_statements(self, sources: dict[str, SourceFile], counts: dict[str, int],
+                        rejects: int, digest: str) -> list[str]:
+        name = f"{self.prefix}_log"
+        self._register(name, pa.table({
+            "load_id": [self.load_id],
+            "loaded_at": pa.array([datetime.now(UTC).replace(tzinfo=None)], pa.timestamp("us")),
+            "as_of": pa.array([self.as_of], pa.timestamp("us")),
+            "source_dir": [str(self.source_dir)],
+            "files": [json.dumps({t: s.name for t, s in sources.items()})],
+            "content_hash": [digest],
+            "row_counts": [json.dumps(counts)],
+            "rejected_rows": pa.array([rejects], pa.int64()),
+        }))
+        return [(f"CREATE TABLE IF NOT EXISTS main.{LOAD_LOG} (load_id VARCHAR, loaded_at TIMESTAMP,"
+                " as_of TIMESTAMP, source_dir VARCHAR, files VARCHAR, content_hash VARCHAR, "
+                "row_counts VARCHAR, rejected_rows BIGINT)"),
+                f"INSERT INTO main.{LOAD_LOG} SELECT * FROM {quote(name)}"]
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _accepted(self, table: str) -> str:
+        """SQL condition: row ``s`` of ``table`` has no problem."""
+        return (f"NOT EXISTS (SELECT 1 FROM {quote(self.problems)} p "
+                f"WHERE p.table_name = {literal(table)} AND p.row = s.__row)")
+
+    def _accounts_relation(self, kept: list[str]) -> tuple[str | None, str]:
+        if "accounts" in self.staged:
+            st = self.staged["accounts"]
+            return f"(SELECT account_id FROM {quote(st.relation)})", st.source.name
+        if "accounts" in kept:
+            return "(SELECT account_id FROM main.accounts)", "the loaded accounts"
+        return None, ""
+
+    def _fx_relation(self, kept: list[str]) -> tuple[str | None, str | None]:
+        if "fx_rates" in self.staged:
+            st = self.staged["fx_rates"]
+            # the first valid rate per currency: later duplicates are rejected, not used
+            return ((f"(SELECT currency, rate FROM {quote(st.relation)} WHERE rate > 0 AND "
+                    "currency IS NOT NULL QUALIFY row_number() OVER (PARTITION BY currency "
+                    "ORDER BY __row) = 1)"), st.source.name)
+        if "fx_rates" in kept:
+            return "(SELECT currency, rate FROM main.fx_rates)", "the loaded fx_rates"
+        return None, None
+
+    def _warn_cancelled_after_end(self) -> None:
+        st = self.staged.get("subscriptions")
+        if st is None or not {"cancelled_at", "end_date"} <= st.present:
+            return
+        n = self._count(f"SELECT count(*) FROM {quote(st.relation)} s WHERE "
+                        f"cancelled_at > end_date AND {self._accepted('subscriptions')}")
+        if n:
+            self.warnings.append(
+                f"{st.source.name}: {n} line(s) have cancelled_at after end_date (a cancellation "
+                "recorded after service had already ended); loaded as given")
+
+    def _insert_python_problems(self, table: str, problems: list[Problem]) -> None:
+        if not problems:
+            return
+        name = f"{self.prefix}_pyproblems_{table}"
+        self._register(name, pa.table({
+            "table_name": [table] * len(problems),
+            "file": [p.file for p in problems],
+            "row_label": [p.row_label for p in problems],
+            "row": pa.array([p.row for p in problems], pa.int64()),
+            "column_name": pa.array([p.column for p in problems], pa.string()),
+            "value": pa.array([p.value for p in problems], pa.string()),
+            "message": [p.message for p in problems],
+            "fix": [p.fix for p in problems],
+        }))
+        self.con.execute(f"INSERT INTO {quote(self.problems)} SELECT * FROM {quote(name)}")
+
+    def _content_hash(self, sources: dict[str, SourceFile]) -> str:
+        digest = hashlib.sha256(self.mapping.model_dump_json().encode())
+        for table in sorted(sources):
+            digest.update(f"\0{table}\0{sources[table].name}\0".encode())
+            with sources[table].path.open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+        return digest.hexdigest()
+
+    def _count(self, sql: str) -> int:
+        return int(self.con.execute(sql).fetchone()[0])
+
+    def _register(self, name: str, data: pa.Table) -> None:
+        self.con.register(name, data)
+        self._registered.append(name)
+
+    def cleanup(self) -> None:
+        """Drop every temporary object of this load (also after a failure)."""
+        for name in self._temp_tables:
+            self.con.execute(f"DROP TABLE IF EXISTS temp.{quote(name)}")
+        for name in self._views:
+            self.con.execute(f"DROP VIEW IF EXISTS temp.{quote(name)}")
+        for name in self._registered:
+            self.con.execute(f"DROP VIEW IF EXISTS temp.{quote(name)}")
+
+
+def _literal_list(values: list[str]) -> str:
+    """An SQL list literal of strings."""
+    return "[" + ", ".join(literal(v) for v in values) + "]"
+
