@@ -27,5 +27,6 @@ def main() -> None:
 
 
 # Command modules register themselves on ``app`` when imported.
+from tenure.cli import load as _load  # noqa: E402,F401
 from tenure.cli import metrics as _metrics  # noqa: E402,F401
 from tenure.cli import project as _project  # noqa: E402,F401

@@ -88,6 +88,19 @@ class LoadReport:
     warnings: list[str] = field(default_factory=list)
     content_hash: str = ""
 
+    def summary(self) -> str:
+        """One line per loaded table, then rejects and warnings, for a terminal.
+
+        >>> print(LoadReport("x", {"accounts": 2, "subscriptions": 3}).summary())
+        loaded accounts: 2 rows, subscriptions: 3 rows
+        """
+        lines = ["loaded " + ", ".join(f"{t}: {n:,} rows" for t, n in self.rows_loaded.items())]
+        if self.rejects:
+            lines.append(f"rejected {self.rejects:,} row(s), {self.cascaded:,} of them because "
+                         "their account was rejected")
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
 
 def load_directory(
     warehouse: Warehouse,

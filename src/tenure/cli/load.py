@@ -1,0 +1,100 @@
+"""``tenure load DIR``: validate a folder of exports and load it into the project's warehouse."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tenure.cli.app import app
+from tenure.cli.common import ProjectOption, console, open_project
+from tenure.errors import InputError, ValidationError
+from tenure.warehouse.load import LoadReport, load_directory
+
+__all__ = ["REJECTS_FILE", "load", "parse_as_of"]
+
+#: Rejected rows of a quarantined load, in the project folder.
+REJECTS_FILE = "rejects.csv"
+
+
+def parse_as_of(text: str) -> datetime:
+    """``--as-of`` as a datetime: a date (``2024-06-30``, taken as the end of that day) or an
+    ISO timestamp.
+
+    >>> parse_as_of("2024-06-30")
+    datetime.datetime(2024, 6, 30, 23, 59, 59)
+    """
+    try:
+        if len(text) == 10:
+            return datetime.fromisoformat(text).replace(hour=23, minute=59, second=59)
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--as-of: {text!r} is not a date; write it as YYYY-MM-DD "
+                         "(or an ISO timestamp such as 2024-06-30T12:00:00).") from None
+
+
+@app.command("load")
+def load(
+    source_dir: Annotated[Path, typer.Argument(
+        help="Folder with one file per table: accounts.csv, subscriptions.parquet, ...",
+        exists=True, file_okay=False)],
+    project: ProjectOption = Path("."),
+    mapping: Annotated[Path | None, typer.Option(
+        help="YAML mapping of your columns and values (default: mapping.yaml in the folder).",
+        exists=True, dir_okay=False)] = None,
+    quarantine: Annotated[bool, typer.Option(
+        help=f"Load the good rows; write the rejected ones with their reasons to "
+             f"{REJECTS_FILE} in the project and to the load_rejects table.")] = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Date the export describes; later dates are rejected (default: now).")]
+        = None,
+    keep_missing: Annotated[bool, typer.Option(
+        help="Keep tables loaded earlier whose file is absent (default: drop them).")] = False,
+) -> None:
+    """Validate every file, then load them all in one transaction (or nothing)."""
+    config, warehouse = open_project(project)
+    with warehouse:
+        try:
+            report = load_directory(
+                warehouse, source_dir, mapping=mapping,
+                reporting_currency=config.reporting_currency, quarantine=quarantine,
+                as_of=parse_as_of(as_of) if as_of else None,
+                rejects_path=Path(project) / REJECTS_FILE, keep_missing=keep_missing)
+        except ValidationError as exc:
+            _print_problems(exc)
+            raise typer.Exit(2) from None
+    _print_report(report, Path(project))
+
+
+def _print_problems(exc: ValidationError) -> None:
+    err = Console(stderr=True, highlight=False)
+    err.print(f"[bold red]{len(exc.problems)} problem(s) found; nothing was written to the "
+              "warehouse.[/]")
+    for problem in exc.problems:
+        err.print(f"  {problem}", markup=False, soft_wrap=True)
+    err.print("Fix the files (or add a mapping) and load again, or pass --quarantine to load the "
+              "good rows and set the others aside.")
+
+
+def _print_report(report: LoadReport, project: Path) -> None:
+    table = Table(title="Rows loaded")
+    table.add_column("table")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    table.add_column("rejected", justify="right")
+    for name, rows in report.rows_loaded.items():
+        table.add_row(name, report.files.get(name, ""), f"{rows:,}",
+                      f"{report.rejects_by_table.get(name, 0):,}")
+    console.print(table)
+    for name in report.kept:
+        console.print(f"kept {name} from the previous load (its file is absent)")
+    if report.rejects:
+        console.print(f"{report.rejects:,} row(s) rejected ({report.cascaded:,} because their "
+                      f"account was rejected); see {project / REJECTS_FILE} and the load_rejects "
+                      "table.", highlight=False)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
