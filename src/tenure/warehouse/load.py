@@ -200,7 +200,7 @@ class _LoadRun:
     # -- steps -------------------------------------------------------------------------------
 
     def execute(self, *, quarantine: bool, rejects_path: Path | None) -> LoadReport:
-        existing = set(self.warehouse.con.list_tables())
+        existing = self._main_tables()
         sources, self.file_problems = locate_sources(self.source_dir, self.mapping)
         kept = sorted(t for t in TABLES if t not in sources and t in existing
                       and self.keep_missing)
@@ -234,7 +234,8 @@ class _LoadRun:
         if rejects_path is not None and quarantine:
             self.con.execute(
                 f"COPY (SELECT table_name, file, row, reasons, record FROM {LOAD_REJECTS} "
-                f"ORDER BY table_name, row) TO {literal(str(rejects_path))} (HEADER, DELIMITER ',')")
+                f"ORDER BY table_name, row) TO {literal(str(rejects_path))} "
+                "(HEADER, DELIMITER ',')")
         return LoadReport(
             load_id=self.load_id, rows_loaded=counts, rejects=sum(rejects_by_table.values()),
             rejects_by_table=rejects_by_table, cascaded=cascaded,
@@ -354,7 +355,7 @@ class _LoadRun:
         spec: TableSpec = st.spec
         converted = _CONVERTED.get(table, ())
         fx, _ = self._fx_relation([])
-        if converted and fx is None and "fx_rates" in self.warehouse.con.list_tables() \
+        if converted and fx is None and "fx_rates" in self._main_tables() \
                 and self.keep_missing:
             fx = "main.fx_rates"
         join = f" LEFT JOIN {fx} fx ON fx.currency = s.currency" if converted and fx else ""
@@ -410,9 +411,9 @@ class _LoadRun:
             "row_counts": [json.dumps(counts)],
             "rejected_rows": pa.array([rejects], pa.int64()),
         }))
-        return [(f"CREATE TABLE IF NOT EXISTS main.{LOAD_LOG} (load_id VARCHAR, loaded_at TIMESTAMP,"
-                " as_of TIMESTAMP, source_dir VARCHAR, files VARCHAR, content_hash VARCHAR, "
-                "row_counts VARCHAR, rejected_rows BIGINT)"),
+        return [(f"CREATE TABLE IF NOT EXISTS main.{LOAD_LOG} (load_id VARCHAR, "
+                 "loaded_at TIMESTAMP, as_of TIMESTAMP, source_dir VARCHAR, files VARCHAR, "
+                 "content_hash VARCHAR, row_counts VARCHAR, rejected_rows BIGINT)"),
                 f"INSERT INTO main.{LOAD_LOG} SELECT * FROM {quote(name)}"]
 
     # -- helpers -----------------------------------------------------------------------------
@@ -476,6 +477,13 @@ class _LoadRun:
                 for block in iter(lambda: fh.read(1 << 20), b""):
                     digest.update(block)
         return digest.hexdigest()
+
+    def _main_tables(self) -> set[str]:
+        """Tables of the warehouse (asked of DuckDB directly: Ibis's listing warns on duckdb 1.5)."""
+        rows = self.con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
+                                "AND schema_name = 'main' AND database_name = current_database()"
+                                ).fetchall()
+        return {r[0] for r in rows}
 
     def _count(self, sql: str) -> int:
         return int(self.con.execute(sql).fetchone()[0])
