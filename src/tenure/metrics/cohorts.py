@@ -146,7 +146,7 @@ def cohort_matrix(df: pd.DataFrame, value: str) -> pd.DataFrame:
     --------
     >>> long = pd.DataFrame({"cohort": ["2024-01", "2024-01", "2024-02"],
     ...                      "months_since_start": [0, 1, 0], "logo_retention": [1.0, 0.5, 1.0]})
-    >>> cohort_matrix(long, "logo_retention")
+    >>> cohort_matrix(long, "logo_retention")  # doctest: +NORMALIZE_WHITESPACE
     months_since_start    0    1
     cohort
     2024-01             1.0  0.5
