@@ -54,7 +54,8 @@ def snapshot(warehouse: Warehouse) -> dict[str, list[tuple]]:
     state = {name: con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall()
              for name in names}
     temp = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0]
-    views = con.execute("SELECT count(*) FROM duckdb_views() WHERE temporary").fetchone()[0]
+    views = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal").fetchone()[0]
     state["(temporary objects left behind)"] = [(temp, views)]
     return state
 
