@@ -13,6 +13,7 @@ The computation is a chain of named steps over Ibis expressions, so it runs on a
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -44,8 +45,10 @@ def _zero() -> ir.DecimalValue:
     return ibis.literal(_ZERO, type=MONEY)
 
 
+@functools.lru_cache(maxsize=16)
 def _month_calendar(end: date) -> ir.Table:
     """Months from :data:`CALENDAR_START` up to ``end`` (excluded), with last day and index."""
+    # Cached: the same memtable is registered once per connection, not on every call.
     months = MonthRange(CALENDAR_START, end).months
     return ibis.memtable(
         {
