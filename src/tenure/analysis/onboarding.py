@@ -1,0 +1,272 @@
+"""Onboarding: how fast new customers reach value, where they get stuck, and when they stick.
+
+* :func:`milestone_times`: days from sign-up to the first occurrence of each onboarding milestone
+  (configurable event names; the default follows the simulator's milestones: connect an
+  integration, invite a colleague, create a first report) and to *first value*.
+* :func:`onboarding_funnel`: of all new accounts, how many reach each milestone within N days,
+  in order, and how many stall at each step.
+* :func:`milestone_retention`: retention of paying customers who reached a milestone within
+  N days against those who did not (Kaplan-Meier and log-rank). To avoid crediting a milestone
+  with the survival needed to reach it, only customers still paying N days after sign-up are
+  compared (a *landmark* analysis; Anderson, Cain & Gelber 1983).
+* :func:`stick_point`: the tenure after which a customer's monthly churn hazard settles to the
+  long-run level: the first month from which the smoothed hazard stays within a tolerance
+  (20%) of the pooled hazard over all later months.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from lifelines.statistics import logrank_test
+
+from tenure.analysis._stats import require_columns
+from tenure.analysis.lifetimes import DAYS_PER_MONTH
+from tenure.analysis.survival import kaplan_meier
+from tenure.errors import InputError
+
+__all__ = [
+    "DEFAULT_MILESTONES",
+    "FIRST_VALUE_EVENT",
+    "StickPoint",
+    "milestone_retention",
+    "milestone_times",
+    "onboarding_funnel",
+    "stick_point",
+]
+
+#: The simulator's onboarding milestones, in the order a healthy account reaches them.
+DEFAULT_MILESTONES: tuple[str, ...] = ("integration_setup", "invite_user", "create_report")
+#: The event that marks "first value": the first report, the product's core output.
+FIRST_VALUE_EVENT = "create_report"
+
+
+def milestone_times(
+    events: pd.DataFrame,
+    accounts: pd.DataFrame,
+    *,
+    milestones: Sequence[str] = DEFAULT_MILESTONES,
+    first_value: str = FIRST_VALUE_EVENT,
+) -> pd.DataFrame:
+    """Days from sign-up to each milestone and to first value, per account.
+
+    Parameters
+    ----------
+    events
+        ``account_id``, ``event_name``, ``occurred_at``: the canonical events table, or only its
+        first occurrence of each milestone per account (enough, and much smaller).
+    accounts
+        ``account_id``, ``created_at`` (sign-up).
+    milestones
+        Event names of the milestones, in funnel order.
+    first_value
+        Event name that marks first value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Grain: one row per account. ``account_id``, ``created_at``, one ``days_to_<milestone>``
+        column per milestone and ``days_to_first_value`` (fractional days; NaN if never reached;
+        an event stamped before sign-up counts as day 0).
+
+    Examples
+    --------
+    >>> accounts = pd.DataFrame({"account_id": ["a", "b"],
+    ...                          "created_at": pd.to_datetime(["2024-01-01", "2024-01-01"])})
+    >>> events = pd.DataFrame({"account_id": ["a", "a"], "event_name": ["invite_user"] * 2,
+    ...                        "occurred_at": pd.to_datetime(["2024-01-04", "2024-01-02"])})
+    >>> times = milestone_times(events, accounts, milestones=["invite_user"])
+    >>> times["days_to_invite_user"].tolist()
+    [1.0, nan]
+    """
+    require_columns(events, ["account_id", "event_name", "occurred_at"], what="the events table",
+                    fix="load the canonical events table (account_id, event_name, occurred_at).")
+    require_columns(accounts, ["account_id", "created_at"], what="the accounts table",
+                    fix="pass the canonical accounts table.")
+    names = list(dict.fromkeys([*milestones, first_value]))
+    out = accounts[["account_id", "created_at"]].drop_duplicates("account_id").copy()
+    out["created_at"] = pd.to_datetime(out["created_at"])
+    first = (
+        events[events["event_name"].isin(names)]
+        .assign(occurred_at=lambda e: pd.to_datetime(e["occurred_at"]))
+        .groupby(["account_id", "event_name"])["occurred_at"].min()
+        .unstack("event_name")
+    )
+    for name, column in [*((m, f"days_to_{m}") for m in milestones),
+                         (first_value, "days_to_first_value")]:
+        when = out["account_id"].map(first[name]) if name in first.columns else pd.NaT
+        delta = (pd.to_datetime(when) - out["created_at"]).dt.total_seconds() / 86400
+        out[column] = delta.clip(lower=0.0)
+    return out.sort_values("account_id").reset_index(drop=True)
+
+
+def onboarding_funnel(
+    times: pd.DataFrame, *, milestones: Sequence[str] = DEFAULT_MILESTONES,
+    within_days: float = 30,
+) -> pd.DataFrame:
+    """Sequential funnel: accounts that reached each milestone, and every earlier one, in time.
+
+    Returns one row per step: ``step`` (1-based), ``milestone``, ``reached`` (accounts that
+    reached it within ``within_days`` of sign-up, whatever the order), ``share_of_accounts``,
+    ``reached_all_so_far`` (reached it and every earlier milestone in time), ``conversion``
+    (``reached_all_so_far`` over the previous step's), ``stuck`` (reached every earlier step but
+    not this one), ``median_days`` (among those who reached it).
+
+    Examples
+    --------
+    >>> times = pd.DataFrame({"days_to_a": [1.0, 2.0, None, 40.0], "days_to_b": [3.0, None, 1.0,
+    ...                       None]})
+    >>> onboarding_funnel(times, milestones=["a", "b"])[["reached", "stuck"]].values.tolist()
+    [[2, 2], [2, 1]]
+    """
+    total = len(times)
+    rows, all_so_far = [], pd.Series(True, index=times.index)
+    previous = total
+    for step, m in enumerate(milestones, start=1):
+        col = f"days_to_{m}"
+        require_columns(times, [col], what="the milestone times",
+                        fix="build them with milestone_times() for the same milestones.")
+        reached = times[col] <= within_days
+        before = all_so_far
+        all_so_far = all_so_far & reached
+        rows.append({
+            "step": step, "milestone": m, "reached": int(reached.sum()),
+            "share_of_accounts": float(reached.mean()) if total else float("nan"),
+            "reached_all_so_far": int(all_so_far.sum()),
+            "conversion": float(all_so_far.sum() / previous) if previous else float("nan"),
+            "stuck": int((before & ~reached).sum()),
+            "median_days": float(times.loc[reached, col].median()) if reached.any() else np.nan,
+        })
+        previous = int(all_so_far.sum())
+    return pd.DataFrame(rows)
+
+
+def milestone_retention(
+    times: pd.DataFrame,
+    lifetimes: pd.DataFrame,
+    *,
+    milestones: Sequence[str] = DEFAULT_MILESTONES,
+    within_days: float = 14,
+    horizon_months: float = 6,
+) -> pd.DataFrame:
+    """Retention of paying customers who reached each milestone within N days vs the others.
+
+    Parameters
+    ----------
+    times
+        Output of :func:`milestone_times`.
+    lifetimes
+        Output of :func:`customer_lifetimes` (``duration`` in months).
+    within_days
+        The milestone counts only when reached within this many days of sign-up; customers
+        whose paid lifetime is shorter than this are left out (landmark analysis).
+    horizon_months
+        Tenure at which retention is read from each group's Kaplan-Meier curve.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (milestone, reached): ``customers``, ``churned``, ``retention`` (at the
+        horizon), ``median_lifetime``; plus the log-rank ``p_value`` of the milestone.
+    """
+    require_columns(lifetimes, ["account_id", "duration", "churned"], what="the lifetimes table",
+                    fix="build it with tenure.analysis.customer_lifetimes().")
+    data = lifetimes.merge(times, on="account_id", how="inner")
+    data = data[data["duration"] * DAYS_PER_MONTH >= within_days]
+    rows = []
+    for m in milestones:
+        col = f"days_to_{m}"
+        require_columns(data, [col], what="the milestone times",
+                        fix="build them with milestone_times() for the same milestones.")
+        reached = data[col] <= within_days
+        groups = data.assign(reached=np.where(reached, "reached", "not reached"))
+        if groups["reached"].nunique() < 2:
+            p = float("nan")
+        else:
+            p = float(logrank_test(
+                data.loc[reached, "duration"], data.loc[~reached, "duration"],
+                data.loc[reached, "churned"].astype(bool),
+                data.loc[~reached, "churned"].astype(bool),
+            ).p_value)
+        if groups.empty:
+            continue
+        curves = kaplan_meier(groups, by="reached")
+        for label, kmf in curves.fitters.items():
+            median = curves.medians.set_index("group").loc[label]
+            rows.append({
+                "milestone": m, "reached": label == "reached",
+                "customers": int(median["customers"]), "churned": int(median["churned"]),
+                "retention": float(kmf.predict(horizon_months)),
+                "median_lifetime": float(median["median_lifetime"]), "p_value": p,
+            })
+    return pd.DataFrame(rows, columns=["milestone", "reached", "customers", "churned",
+                                       "retention", "median_lifetime", "p_value"])
+
+
+@dataclass(frozen=True)
+class StickPoint:
+    """Result of :func:`stick_point`.
+
+    Attributes
+    ----------
+    month
+        The stick point (0-based tenure month), or ``None`` when the hazard never settles.
+    long_run_hazard
+        Pooled monthly hazard over the months from the stick point on.
+    hazards
+        Life table: one row per tenure month: ``month``, ``at_risk``, ``churned``, ``censored``,
+        ``hazard`` (churned over customers at risk, half the censored counted), ``smoothed``
+        (pooled over ``window`` months starting there), ``later_hazard`` (pooled over it and
+        every later month).
+    """
+
+    month: int | None
+    long_run_hazard: float
+    hazards: pd.DataFrame
+
+
+def monthly_hazards(lifetimes: pd.DataFrame, *, window: int = 3,
+                    min_at_risk: int = 100) -> pd.DataFrame:
+    """The actuarial life table of :class:`StickPoint` (months with ``min_at_risk`` customers)."""
+    require_columns(lifetimes, ["duration", "churned"], what="the lifetimes table",
+                    fix="build it with tenure.analysis.customer_lifetimes().")
+    month = np.floor(lifetimes["duration"].astype(float)).astype(int)
+    churned = lifetimes["churned"].astype(bool)
+    last = int(month.max()) if len(month) else -1
+    table = pd.DataFrame({"month": np.arange(last + 1)})
+    table["at_risk"] = [int((month >= m).sum()) for m in table["month"]]
+    table["churned"] = np.bincount(month[churned], minlength=last + 1)[: last + 1]
+    table["censored"] = np.bincount(month[~churned], minlength=last + 1)[: last + 1]
+    table = table[table["at_risk"] >= min_at_risk].reset_index(drop=True)
+    exposure = table["at_risk"] - table["censored"] / 2
+    table["hazard"] = table["churned"] / exposure
+    churn_w = table["churned"][::-1].rolling(window, min_periods=1).sum()[::-1]
+    expo_w = exposure[::-1].rolling(window, min_periods=1).sum()[::-1]
+    table["smoothed"] = churn_w / expo_w
+    table["later_hazard"] = table["churned"][::-1].cumsum()[::-1] / exposure[::-1].cumsum()[::-1]
+    return table
+
+
+def stick_point(
+    lifetimes: pd.DataFrame, *, tolerance: float = 0.2, window: int = 3, min_at_risk: int = 100,
+) -> StickPoint:
+    """The tenure month after which the monthly churn hazard stays at its long-run level.
+
+    The stick point is the first month ``m`` such that for every month ``k >= m`` whose window
+    of ``window`` months lies inside the table, the hazard pooled over ``[k, k + window)`` is
+    within ``tolerance`` (relative) of the hazard pooled over every month from ``m`` on.
+    Months with fewer than ``min_at_risk`` customers at risk are left out as too noisy.
+    """
+    if not 0 < tolerance < 1:
+        raise InputError(f"tolerance must be between 0 and 1; found {tolerance}.")
+    table = monthly_hazards(lifetimes, window=window, min_at_risk=min_at_risk)
+    full = table.iloc[: max(len(table) - window + 1, 0)]
+    for i, row in full.iterrows():
+        level = float(row["later_hazard"])
+        later = full.loc[i:, "smoothed"]
+        if level > 0 and ((later - level).abs() <= tolerance * level).all():
+            return StickPoint(month=int(row["month"]), long_run_hazard=level, hazards=table)
+    return StickPoint(month=None, long_run_hazard=float("nan"), hazards=table)
