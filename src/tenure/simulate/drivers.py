@@ -1,0 +1,163 @@
+"""The planted drivers: every hazard of the simulated company, as a logit of observed quantities.
+
+Hidden traits never enter these formulas directly (except where noted); they act through what a
+later analysis can observe in the canonical tables: usage intensity (events per active user-day),
+seat utilisation (active users / seats), feature breadth, onboarding milestones, support pain and
+segment attributes. ``docs/simulator.md`` lists every coefficient below; keep the two in step.
+
+Symbols
+-------
+``ell``
+    Log of the account's events per active user-day relative to the base rate (the latent usage
+    intensity; events are Poisson with mean ``active users x days x base rate x exp(ell)``).
+``util``
+    Seat utilisation of the previous month: distinct active users / seats, in [0, 1].
+``breadth``
+    Number of the 8 features the account has used at least once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tenure.simulate import catalog as cat
+
+__all__ = [
+    "active_logit",
+    "addon_logit",
+    "churn_logit",
+    "conversion_logit",
+    "downgrade_logit",
+    "logistic",
+    "reactivation_logit",
+    "seat_down_logit",
+    "seat_up_logit",
+    "upgrade_logit",
+]
+
+
+def logistic(x: np.ndarray) -> np.ndarray:
+    """The logistic function ``1 / (1 + exp(-x))``."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+
+
+def _lookup(table: dict[str, float], names: tuple[str, ...], index: np.ndarray) -> np.ndarray:
+    values = np.array([table.get(name, 0.0) for name in names])
+    return np.where(index >= 0, values[np.maximum(index, 0)], 0.0)
+
+
+#: Segment effects on the monthly churn logit; every other industry and channel has none.
+INDUSTRY_CHURN = {"retail": 0.5, "hospitality": 0.6}
+CHANNEL_CHURN = {"paid_social": 0.5}
+#: Plan effect on the churn logit (starter, team, business, enterprise).
+PLAN_CHURN = np.array([0.3, 0.0, -0.2, -0.5])
+
+
+def churn_logit(
+    *,
+    ell_recent: np.ndarray,
+    util: np.ndarray,
+    breadth: np.ndarray,
+    onboarded: np.ndarray,
+    urgent_90d: np.ndarray,
+    low_satisfaction_90d: np.ndarray,
+    industry: np.ndarray,
+    channel: np.ndarray,
+    plan: np.ndarray,
+    paid_months: np.ndarray,
+) -> np.ndarray:
+    """Monthly churn logit of a paying account.
+
+    ``ell_recent`` is the mean usage intensity of this month and the previous one, so usage falls
+    before the cancellation it causes. Annual accounts face the same monthly hazard, but their
+    service runs on to the end of the paid term.
+    """
+    return (
+        -3.3
+        - 0.9 * ell_recent
+        - 1.5 * (np.clip(util, 0, 1) - 0.6)
+        - 0.15 * (breadth - 5)
+        - 0.5 * onboarded
+        + 0.35 * np.minimum(urgent_90d, 3)
+        + 0.6 * low_satisfaction_90d
+        + _lookup(INDUSTRY_CHURN, cat.INDUSTRIES, industry)
+        + _lookup(CHANNEL_CHURN, cat.CHANNELS, channel)
+        + PLAN_CHURN[plan]
+        + 0.3 * (paid_months < 3)
+    )
+
+
+def active_logit(ell: np.ndarray, team_growth: np.ndarray, tenure_years: np.ndarray) -> np.ndarray:
+    """Logit of the chance that a seat's user is active in a month (drives seat utilisation).
+
+    Hidden ``team_growth`` acts here: growing teams use more of their seats over time.
+    """
+    return 0.4 + 1.1 * ell + 0.6 * team_growth * tenure_years
+
+
+def seat_up_logit(util: np.ndarray, team_growth: np.ndarray) -> np.ndarray:
+    """Monthly logit of adding seats: rises steeply with seat utilisation."""
+    return -4.4 + 5.0 * (np.clip(util, 0, 1) - 0.65) + 0.3 * team_growth
+
+
+def upgrade_logit(breadth: np.ndarray, ell_recent: np.ndarray) -> np.ndarray:
+    """Monthly logit of moving one plan up: broad feature use and heavy usage."""
+    return -5.2 + 0.35 * (breadth - 5) + 0.8 * ell_recent
+
+
+def downgrade_logit(ell_recent: np.ndarray, price_sensitivity: np.ndarray) -> np.ndarray:
+    """Monthly logit of moving one plan down (monthly lines, or annual lines at renewal).
+
+    Hidden ``price_sensitivity`` acts directly; it also raises the share of 'price' reasons.
+    """
+    return -4.8 - 0.9 * ell_recent + 0.6 * price_sensitivity
+
+
+def seat_down_logit(util: np.ndarray) -> np.ndarray:
+    """Monthly logit of removing seats: low seat utilisation."""
+    return -4.6 - 4.0 * (np.clip(util, 0, 1) - 0.5)
+
+
+def addon_logit(api_adopted: np.ndarray, ell_recent: np.ndarray) -> np.ndarray:
+    """Monthly logit of buying the analytics add-on (business and enterprise plans only)."""
+    return -4.2 + 1.2 * api_adopted + 0.6 * ell_recent
+
+
+#: Direct effects of sign-up form answers on the trial conversion logit.
+ROLE_CONVERSION = {"founder": 0.3, "engineering": 0.2, "operations": 0.1, "sales": -0.1,
+                   "student": -1.6}
+TEAM_SIZE_CONVERSION = {"1": -0.5, "6-20": 0.2, "21-100": 0.4, "100+": 0.3}
+USE_CASE_CONVERSION = {"reporting": 0.2, "collaboration": 0.3, "automation": 0.2,
+                       "just_exploring": -0.9}
+CHANNEL_CONVERSION = {"partner": 0.4, "paid_social": -0.3}
+
+
+def conversion_logit(
+    *,
+    ell: np.ndarray,
+    integration_in_trial: np.ndarray,
+    invite_in_trial: np.ndarray,
+    role: np.ndarray,
+    team_size: np.ndarray,
+    use_case: np.ndarray,
+    channel: np.ndarray,
+) -> np.ndarray:
+    """Logit of a 14-day trial converting to a paid line."""
+    return (
+        -0.4
+        + 1.3 * ell
+        + 0.7 * integration_in_trial
+        + 0.4 * invite_in_trial
+        + _lookup(ROLE_CONVERSION, cat.SIGNUP_ROLES, role)
+        + _lookup(TEAM_SIZE_CONVERSION, cat.SIGNUP_TEAM_SIZES, team_size)
+        + _lookup(USE_CASE_CONVERSION, cat.SIGNUP_USE_CASES, use_case)
+        + _lookup(CHANNEL_CONVERSION, cat.CHANNELS, channel)
+    )
+
+
+def reactivation_logit(fit: np.ndarray) -> np.ndarray:
+    """Monthly logit of a churned account coming back (at least 45 days after service ended).
+
+    Hidden ``fit`` acts directly: good-fit customers who left come back more often.
+    """
+    return -4.3 + 0.6 * fit
