@@ -29,7 +29,7 @@ def _account_months() -> ibis.Table:
     extra = rows_from_series(
         {"m": [100, 100, 0, 0, 30, 30, 30, 30, 45, 45, 45, 45, 45, 60, 60, 60, 60, 60]},
         months_from(date(2023, 1, 1), 18),
-        {"m": "team"},
+        {"m": None},  # a null segment must match itself in the segment joins
     )
     return table(golden_rows() + ttm_rows() + extra)
 
@@ -80,6 +80,8 @@ def test_unit_economics_by_month(spark_backend) -> None:
     _same(duck, spark, ["month"])
     assert duck.magic_number.notna().any()
     assert duck.ltv.notna().any()
+    duck, spark = _both(unit_economics_by_month(_account_months()), spark_backend)
+    _same(duck, spark, ["month"])
 
 
 def test_cohort_retention(spark_backend) -> None:
