@@ -8,10 +8,13 @@ import ibis
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tenure.errors import InputError
 from tenure.metrics.cohorts import cohort_matrix, cohort_retention
-from test_retention_data import FEB, JAN, golden_rows, table
+from tenure.metrics.retention import retention_by_month
+from test_retention_data import FEB, JAN, golden_rows, months_from, rows_from_series, table
 
 CON = ibis.duckdb.connect()
 NAN = np.nan
@@ -92,3 +95,30 @@ def test_matrix_rejects_an_unknown_value(long: pd.DataFrame) -> None:
 def test_unknown_segment_is_named() -> None:
     with pytest.raises(InputError, match=r"by='country'"):
         cohort_retention(table(golden_rows()), by="country")
+
+
+_MONTHS = months_from(JAN, 8)
+_series = st.dictionaries(
+    st.sampled_from(list("abcdef")),
+    st.lists(st.one_of(st.none(), st.sampled_from([0, 15, 30, 99.5])), min_size=8, max_size=8),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_series)
+def test_cohorts_partition_the_customers(series: dict) -> None:
+    # Every account starts in the table with month-end MRR, so each customer of a month belongs
+    # to exactly one cohort: the cohorts' customers and MRR add up to the month's totals.
+    rows = rows_from_series(series, _MONTHS)
+    if not rows:
+        return
+    am = table(rows)
+    cohorts = CON.execute(cohort_retention(am))
+    totals = CON.execute(retention_by_month(am)).set_index("month").sort_index()
+    summed = cohorts.groupby("month")[["customers", "mrr"]].sum().sort_index()
+    assert list(summed.customers) == list(totals.customers)
+    assert list(summed.mrr) == list(totals.mrr)
+    assert (cohorts[cohorts.months_since_start == 0].logo_retention == 1.0).all()
+    assert (cohorts.logo_retention <= 1.0).all()
