@@ -13,7 +13,8 @@ When is a trial converted
   the conversion day is the earliest such start. A paid line that began before the trial is an
   existing customer trying something, not a conversion. The default window of 30 days after the
   trial end follows ProfitWell/Paddle's and Baremetrics' trial reports, which credit a trial with
-  a purchase made shortly after it expired.
+  a purchase made shortly after it expired. An account with two trials whose windows both hold
+  the same paid start converts both: each trial is judged on its own.
 """
 
 from __future__ import annotations
