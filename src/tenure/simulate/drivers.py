@@ -73,7 +73,7 @@ def churn_logit(
     service runs on to the end of the paid term.
     """
     return (
-        -3.3
+        -3.5
         - 0.9 * ell_recent
         - 1.5 * (np.clip(util, 0, 1) - 0.6)
         - 0.15 * (breadth - 5)

@@ -273,7 +273,7 @@ class _Engine:
         self._change_line(acc[change], new_plan[change], new_seats[change], day[change])
         drop_addon = (action == 2) & (new_plan < cat.BUSINESS) & (self.addon[acc] >= 0)
         gone = acc[drop_addon]
-        self.lines.close(self.addon[gone], day[drop_addon], day[drop_addon])
+        self.lines.close(self.addon[gone], day[drop_addon])
         self.addon[gone] = -1
         buy = acc[action == 4]
         self.addon[buy] = self.lines.open(buy, np.full(len(buy), cat.ADDON_INDEX),

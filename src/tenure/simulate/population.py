@@ -160,6 +160,8 @@ def draw_population(
     channel = np.where(sales_led & (rng.random(n) < 0.7), cat.CHANNELS.index("outbound_sales"),
                        channel)
     has_trial = ~sales_led
+    # Sales qualifies the deals it closes without a trial, standing in for the trial's filter.
+    propensity = propensity + 0.6 * sales_led
 
     # Sign-up form: answers reflect hidden fit (low fit -> "just exploring", "student").
     role = _choice(rng, n, cat.SIGNUP_ROLE_SHARE)
