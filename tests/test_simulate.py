@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tenure.errors import InputError
 from tenure.schema import TABLES
@@ -220,6 +222,63 @@ def test_every_cancellation_row_matches_a_cancelled_line(db: duckdb.DuckDBPyConn
         SELECT 1 FROM subscriptions s WHERE s.account_id = c.account_id
            AND s.cancelled_at = c.cancelled_at)""")
     assert unmatched == 0
+
+
+def test_every_cancelled_main_line_has_a_cancellation_row(db: duckdb.DuckDBPyConnection) -> None:
+    missing = one(db, """SELECT count(*) FROM subscriptions s WHERE s.cancelled_at IS NOT NULL
+        AND s.plan <> 'analytics_addon' AND NOT EXISTS (SELECT 1 FROM cancellations c
+        WHERE c.account_id = s.account_id AND c.cancelled_at = s.cancelled_at)""")
+    assert missing == 0
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    accounts=st.integers(1, 40),
+    months=st.integers(1, 14),
+    seed=st.integers(0, 10_000),
+    start=st.dates(date(2019, 1, 1), date(2030, 12, 1)),
+)
+def test_invariants_hold_for_any_size_span_and_seed(
+    accounts: int, months: int, seed: int, start: date
+) -> None:
+    """Keys, intervals and the span hold for tiny companies, short spans and leap years."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        summary = simulate(Path(folder), accounts=accounts, months=months, seed=seed, start=start,
+                           event_scale=0.2)
+        con = duckdb.connect()
+        for name, path in summary.paths.items():
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+        first = start.replace(day=1)
+        end = date(first.year + (first.month - 1 + months) // 12,
+                   (first.month - 1 + months) % 12 + 1, 1)
+        assert one(con, "SELECT count(*) FROM accounts") == accounts
+        assert one(con, "SELECT count(*) FROM (SELECT account_id, user_id, event_name, "
+                        "occurred_at FROM events GROUP BY ALL HAVING count(*) > 1)") == 0
+        assert one(con, "SELECT count(*) FROM subscriptions WHERE end_date <= start_date "
+                        "OR cancelled_at > end_date") == 0
+        assert one(con, f"SELECT count(*) FROM events WHERE occurred_at >= DATE '{end}' "
+                        f"OR occurred_at < DATE '{first}'") == 0
+        assert one(con, f"SELECT count(*) FROM accounts WHERE created_at >= DATE '{end}' "
+                        f"OR created_at < DATE '{first}'") == 0
+        assert one(con, f"SELECT count(*) FROM subscriptions WHERE start_date >= DATE '{end}' "
+                        f"OR cancelled_at >= DATE '{end}'") == 0
+        con.close()
+
+
+def test_docs_describe_every_planted_effect() -> None:
+    """docs/simulator.md names every segment and sign-up answer with a planted effect."""
+    from tenure.simulate import drivers
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "simulator.md").read_text()
+    tables = (drivers.INDUSTRY_CHURN, drivers.CHANNEL_CHURN, drivers.ROLE_CONVERSION,
+              drivers.TEAM_SIZE_CONVERSION, drivers.USE_CASE_CONVERSION,
+              drivers.CHANNEL_CONVERSION)
+    for table in tables:
+        for name, effect in table.items():
+            assert name in text
+            assert f"{effect:+.1f}" in text, (name, effect)
 
 
 # -- the planted drivers show ---------------------------------------------------------------------

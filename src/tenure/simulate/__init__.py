@@ -88,7 +88,7 @@ def simulate(
         Random seed: the same seed and arguments give byte-identical files.
     event_scale
         Multiplier of product-usage events per active user-day (1.0: about 1 event; 10,000
-        accounts at 4.3 give about 100 million events).
+        accounts at 4 give about 100 million events).
     progress
         Optional ``progress(stage, done, total)`` callback.
 
