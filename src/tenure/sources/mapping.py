@@ -37,7 +37,7 @@ MAPPING_FILE = "mapping.yaml"
 
 
 def _as_text(value: Any) -> str:
-    """YAML scalars as the text a source file would hold (``true`` -> ``'true'``, 12 -> ``'12'``)."""
+    """A YAML scalar as the text a source file holds (``true`` -> ``'true'``, 12 -> ``'12'``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -51,7 +51,8 @@ class TableMapping(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     file: str | None = Field(
-        None, description="Source file name in the load folder (default: <table>.csv/.parquet/.jsonl)."
+        None,
+        description="Source file name in the load folder (default: <table>.csv/.parquet/.jsonl).",
     )
     columns: dict[str, str] = Field(
         default_factory=dict, description="Column renames: source column -> canonical column."
@@ -73,7 +74,8 @@ class TableMapping(BaseModel):
         None,
         description=(
             "Source column holding the amount billed per billing period (subscriptions only); "
-            "mrr is derived as billed amount / billing_period_months, rounded half-even to the cent."
+            "mrr is derived as billed amount / billing_period_months, rounded half-even to the "
+            "cent."
         ),
     )
 
@@ -104,7 +106,8 @@ class Mapping(BaseModel):
 
     Examples
     --------
-    >>> m = Mapping.model_validate({"tables": {"subscriptions": {"columns": {"mrr_amount": "mrr"}}}})
+    >>> raw = {"tables": {"subscriptions": {"columns": {"mrr_amount": "mrr"}}}}
+    >>> m = Mapping.model_validate(raw)
     >>> m.for_table("subscriptions").columns
     {'mrr_amount': 'mrr'}
     >>> m.for_table("accounts").columns

@@ -88,7 +88,8 @@ def parse_text(dtype: str, text: str, *, fmt: str | None = None, minor_units: bo
     if dtype == "string":
         return text
     if dtype == "int64":
-        return f"CASE WHEN regexp_full_match({text}, '[+-]?[0-9]+') THEN TRY_CAST({text} AS BIGINT) END"
+        return (f"CASE WHEN regexp_full_match({text}, '[+-]?[0-9]+') "
+                f"THEN TRY_CAST({text} AS BIGINT) END")
     if dtype == MONEY and minor_units:
         return (f"CASE WHEN regexp_full_match({text}, '[+-]?[0-9]{{1,18}}') "
                 f"THEN {cents_to_money(f'TRY_CAST({text} AS HUGEINT)')} END")

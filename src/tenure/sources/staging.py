@@ -58,6 +58,8 @@ class StagedTable:
     spec: TableSpec
     source: SourceFile
     relation: str
+    #: The temp table under ``relation`` (a view adding the raw text of plain text columns).
+    data_relation: str
     #: Canonical column -> how messages name it (the file's column, canonical name in brackets).
     labels: dict[str, str]
     #: Canonical columns the file provides (after renames); the others hold their default.
@@ -76,7 +78,10 @@ class StagedTable:
 def _resolve_columns(
     raw: RawSource, spec: TableSpec, tm: TableMapping
 ) -> tuple[dict[str, str], list[str], list[Problem], list[str]]:
-    """Map source columns to canonical ones: (canonical -> source, attributes, problems, warnings)."""
+    """Match the file's columns to canonical ones.
+
+    Returns (canonical -> source column, attribute columns, problems, warnings).
+    """
     name = raw.file.name
     problems: list[Problem] = []
     warnings: list[str] = []
@@ -140,6 +145,9 @@ def stage_table(
     texts: list[str] = ["__row"]
     typed: list[str] = ["__row"]
     labels: dict[str, str] = {}
+    # Plain text columns are stored once: their raw text is their value (half the memory for
+    # a large events file); the view over the data adds them back under the raw name.
+    shared: list[str] = []
     columns = [(c.name, c.dtype) for c in spec.columns]
     if BILLED in to_source:
         columns.append((BILLED, MONEY))
@@ -175,6 +183,11 @@ def stage_table(
         fmt = {"date": tm.date_format, "timestamp": tm.timestamp_format}.get(dtype)
         parsed = native or parse_text(dtype, text_col, fmt=fmt,
                                       minor_units=tm.money_in_minor_units)
+        if dtype == "string" and native is None and name not in tm.values and default == "NULL" \
+                and source_type == "VARCHAR":
+            typed.append(f"{text_col} AS {quote(name)}")
+            shared.append(name)
+            continue
         typed.append(f"CAST(CASE WHEN {text_col} IS NULL THEN {default} ELSE {parsed} END "
                      f"AS {target}) AS {quote(name)}")
         typed.append(raw_col)
@@ -190,14 +203,18 @@ def stage_table(
         final = (f"* REPLACE (CASE WHEN {quote(BILLED)} >= 0 AND {months} > 0 THEN {derived} END "
                  f"AS mrr, {quote(BILLED + '__raw')} AS mrr__raw)")
         labels["mrr"] = labels[BILLED]
+    data_relation = f"{relation}_data"
     con.execute(
-        f"CREATE TEMP TABLE {quote(relation)} AS "
+        f"CREATE TEMP TABLE {quote(data_relation)} AS "
         f"WITH texts AS (SELECT {', '.join(texts)} FROM {quote(raw.relation)}), "
         f"typed AS (SELECT {', '.join(typed)} FROM texts) "
         f"SELECT {final} FROM typed"
     )
+    raws = "".join(f", {quote(name)} AS {quote(f'{name}__raw')}" for name in shared)
+    con.execute(f"CREATE TEMP VIEW {quote(relation)} AS SELECT *{raws} "
+                f"FROM {quote(data_relation)}")
     present = {name for name in to_source if name != BILLED} | (
         {"mrr"} if BILLED in to_source else set())
-    staged = StagedTable(spec, raw.file, relation, labels, present, attributes, tm,
+    staged = StagedTable(spec, raw.file, relation, data_relation, labels, present, attributes, tm,
                          list(raw.row_problems), warnings)
     return staged, []

@@ -214,11 +214,11 @@ class _LoadRun:
         self._validate(kept)
         cascaded = self._cascade() if quarantine else 0
         self._raise_if_fatal(quarantine)
-        counts = {t: self._count(f"SELECT count(*) FROM {quote(st.relation)} s WHERE "
-                                 f"{self._accepted(t)}") for t, st in self.staged.items()}
         rejects_by_table = {t: n for t, n in self.con.execute(
             f"SELECT table_name, count(DISTINCT row) FROM {quote(self.problems)} "
             "GROUP BY table_name ORDER BY table_name").fetchall()}
+        counts = {t: self._count(f"SELECT count(*) FROM {quote(st.data_relation)}")
+                  - rejects_by_table.get(t, 0) for t, st in self.staged.items()}
         self._warn_cancelled_after_end()
         dropped = sorted(t for t in TABLES if t in existing and t not in sources
                          and t not in kept)
@@ -262,7 +262,8 @@ class _LoadRun:
             if staged is None:
                 self.file_problems.extend(problems)
                 continue
-            self._temp_tables.append(staged.relation)
+            self._views.append(staged.relation)
+            self._temp_tables.append(staged.data_relation)
             self.staged[table] = staged
             self.warnings.extend(staged.warnings)
 
@@ -375,8 +376,7 @@ class _LoadRun:
             exprs.append(f"CAST({expr} AS {duckdb_type(col.dtype)}) AS {quote(col.name)}")
         exprs += [f"CAST(s.{quote(a)} AS VARCHAR) AS {quote(a)}" for a in st.attributes]
         return (f"CREATE OR REPLACE TABLE main.{quote(table)} AS SELECT {', '.join(exprs)} "
-                f"FROM {quote(st.relation)} s{join} WHERE {self._accepted(table)} "
-                "ORDER BY s.__row")
+                f"FROM {quote(st.relation)} s{join} WHERE {self._accepted(table)}")
 
     def _rejects_statements(self) -> list[str]:
         statements = [(f"CREATE OR REPLACE TABLE main.{LOAD_REJECTS} (load_id VARCHAR, "
@@ -479,7 +479,7 @@ class _LoadRun:
         return digest.hexdigest()
 
     def _main_tables(self) -> set[str]:
-        """Tables of the warehouse (asked of DuckDB directly: Ibis's listing warns on duckdb 1.5)."""
+        """Tables of the warehouse, asked of DuckDB (Ibis's listing warns on duckdb 1.5)."""
         rows = self.con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
                                 "AND schema_name = 'main' AND database_name = current_database()"
                                 ).fetchall()
@@ -494,12 +494,10 @@ class _LoadRun:
 
     def cleanup(self) -> None:
         """Drop every temporary object of this load (also after a failure)."""
+        for name in [*self._views, *self._registered]:
+            self.con.execute(f"DROP VIEW IF EXISTS temp.{quote(name)}")
         for name in self._temp_tables:
             self.con.execute(f"DROP TABLE IF EXISTS temp.{quote(name)}")
-        for name in self._views:
-            self.con.execute(f"DROP VIEW IF EXISTS temp.{quote(name)}")
-        for name in self._registered:
-            self.con.execute(f"DROP VIEW IF EXISTS temp.{quote(name)}")
 
 
 def _literal_list(values: list[str]) -> str:
