@@ -219,8 +219,9 @@ class StickPoint:
     hazards
         Life table: one row per tenure month: ``month``, ``at_risk``, ``churned``, ``censored``,
         ``hazard`` (churned over customers at risk, half the censored counted), ``smoothed``
-        (pooled over ``window`` months starting there), ``later_hazard`` (pooled over it and
-        every later month).
+        (pooled over ``window`` months starting there), ``smoothed_noise`` (1.96 Poisson
+        standard errors of ``smoothed``), ``later_hazard`` (pooled over it and every later
+        month).
     """
 
     month: int | None
@@ -246,6 +247,8 @@ def monthly_hazards(lifetimes: pd.DataFrame, *, window: int = 3,
     churn_w = table["churned"][::-1].rolling(window, min_periods=1).sum()[::-1]
     expo_w = exposure[::-1].rolling(window, min_periods=1).sum()[::-1]
     table["smoothed"] = churn_w / expo_w
+    # Poisson noise of the pooled window (95%): small late cohorts swing by chance.
+    table["smoothed_noise"] = 1.96 * np.sqrt(churn_w.clip(lower=1)) / expo_w
     table["later_hazard"] = table["churned"][::-1].cumsum()[::-1] / exposure[::-1].cumsum()[::-1]
     return table
 
@@ -257,8 +260,10 @@ def stick_point(
 
     The stick point is the first month ``m`` such that for every month ``k >= m`` whose window
     of ``window`` months lies inside the table, the hazard pooled over ``[k, k + window)`` is
-    within ``tolerance`` (relative) of the hazard pooled over every month from ``m`` on.
-    Months with fewer than ``min_at_risk`` customers at risk are left out as too noisy.
+    within ``tolerance`` (relative) of the hazard pooled over every month from ``m`` on, or
+    within its own 95% Poisson noise of it (late months have few customers, and a chance swing
+    there must not hide a settled hazard). Months with fewer than ``min_at_risk`` customers at
+    risk are left out.
     """
     if not 0 < tolerance < 1:
         raise InputError(f"tolerance must be between 0 and 1; found {tolerance}.")
@@ -266,7 +271,8 @@ def stick_point(
     full = table.iloc[: max(len(table) - window + 1, 0)]
     for i, row in full.iterrows():
         level = float(row["later_hazard"])
-        later = full.loc[i:, "smoothed"]
-        if level > 0 and ((later - level).abs() <= tolerance * level).all():
+        later = full.loc[i:]
+        gap = (later["smoothed"] - level).abs()
+        if level > 0 and ((gap <= tolerance * level) | (gap <= later["smoothed_noise"])).all():
             return StickPoint(month=int(row["month"]), long_run_hazard=level, hazards=table)
     return StickPoint(month=None, long_run_hazard=float("nan"), hazards=table)
