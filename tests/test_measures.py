@@ -66,7 +66,7 @@ def _same(found: object, expected: object) -> bool:
 def test_every_measure_kind_matches_hand_worked_values(tiny: Warehouse) -> None:
     config = tiny_config()
     wide = wide_measures(
-        compute_measures(tiny, config=config, as_of_dates=AS_OF), order=config.names
+        compute_measures(tiny, config=config, as_of_dates=AS_OF), config=config
     )
     rows = {(r["account_id"], r["as_of_date"]): r for r in wide.to_dict("records")}
     assert set(rows) == set(EXPECTED)
@@ -121,7 +121,7 @@ def test_absent_optional_tables_give_null_not_zero(warehouse: Warehouse) -> None
 
 def test_default_measures_compute_on_the_tiny_business(tiny: Warehouse) -> None:
     config = default_measures_config()
-    wide = wide_measures(compute_measures(tiny, as_of_dates=[MONDAY_2]), order=config.names)
+    wide = wide_measures(compute_measures(tiny, as_of_dates=[MONDAY_2]), config=config)
     assert list(wide["account_id"]) == ["A", "C"]
     a = wide.iloc[0]
     # A on 03-11: u1 login and u3 export in [02-12, 03-11) plus the logins of 02-20, 02-26,

@@ -314,28 +314,33 @@ def compute_measures(
 
 
 def wide_measures(
-    tidy: ir.Table | pd.DataFrame, *, order: list[str] | None = None
+    tidy: ir.Table | pd.DataFrame, *, config: MeasuresConfig | None = None
 ) -> pd.DataFrame:
     """One row per ``(account_id, as_of_date)``, one column per measure, for modelling.
 
-    Numeric measures are float64 columns; labels (``plan``, ``nps_category``) are string
-    columns. Columns follow ``order`` (e.g. ``config.names``), else the order measures first
-    appear in; rows are sorted by account and date. ``is_trial`` is kept as a column.
+    Numeric measures are float64 columns; labels (``plan``, ``nps_category``) are object
+    columns holding strings or None. With ``config`` the columns follow its order and its
+    label kinds; without, they follow the order measures first appear in, and a measure is a
+    label if any of its rows has a ``text_value`` or it is a label measure of the defaults.
+    Rows are sorted by account and date; ``is_trial`` is kept as a column.
     """
     df = tidy.to_pandas() if isinstance(tidy, ir.Table) else tidy
     keys = ["account_id", "as_of_date", "is_trial"]
     if df.empty:
         return pd.DataFrame(columns=keys)
     found = list(dict.fromkeys(df["measure"]))
-    order = [m for m in order if m in set(found)] if order else found
-    text_measures = set(df.loc[df["text_value"].notna(), "measure"])
-    numbers = df[~df["measure"].isin(text_measures)]
-    wide = numbers.pivot(index=keys, columns="measure", values="value")
-    if text_measures:
-        labels = df[df["measure"].isin(text_measures)].pivot(
-            index=keys, columns="measure", values="text_value"
-        )
+    known = config or default_measures_config()
+    label_names = {m.name for m in known.measures if m.kind in TEXT_KINDS}
+    if config is None:
+        label_names |= set(df.loc[df["text_value"].notna(), "measure"])
+    order = [m for m in config.names if m in set(found)] if config else found
+    is_label = df["measure"].isin(label_names)
+    wide = df[~is_label].pivot(index=keys, columns="measure", values="value")
+    if is_label.any():
+        labels = df[is_label].pivot(index=keys, columns="measure", values="text_value")
         wide = wide.join(labels, how="outer")
+        for column in labels.columns:  # one missing-label marker: None, never NaN
+            wide[column] = wide[column].astype(object).where(wide[column].notna(), None)
     wide = wide.reindex(columns=order).reset_index()
     wide.columns.name = None
     wide["as_of_date"] = pd.to_datetime(wide["as_of_date"]).dt.date

@@ -309,6 +309,14 @@ def _read_yaml(text: str, source: str) -> object:
         raise ConfigError(f"{source}: not valid YAML ({exc}); fix the syntax and retry.") from exc
 
 
+def _default_raw() -> dict:
+    text = resources.files("tenure.measures").joinpath("defaults.yaml").read_text()
+    return _read_yaml(text, _DEFAULTS_SOURCE)  # type: ignore[return-value]
+
+
+_DEFAULTS_SOURCE = "tenure/measures/defaults.yaml"
+
+
 def default_measures_config() -> MeasuresConfig:
     """The built-in measures (``defaults.yaml`` shipped with Tenure).
 
@@ -317,12 +325,26 @@ def default_measures_config() -> MeasuresConfig:
     >>> "active_users_28d" in default_measures_config().names
     True
     """
-    text = resources.files("tenure.measures").joinpath("defaults.yaml").read_text()
-    return _parse(_read_yaml(text, "defaults.yaml"), "tenure/measures/defaults.yaml")
+    return _parse(_default_raw(), _DEFAULTS_SOURCE)
+
+
+def _extend_defaults(raw: dict) -> dict:
+    """The default measures with the file's own merged in: same name replaces, new appends."""
+    merged = list(_default_raw()["measures"])
+    position = {item["name"]: i for i, item in enumerate(merged)}
+    for item in raw.get("measures") or []:
+        name = item.get("name") if isinstance(item, dict) else None
+        if name in position:
+            merged[position[name]] = item
+        else:
+            merged.append(item)
+    return {**raw, "measures": merged}
 
 
 def load_measures_config(path: Path) -> MeasuresConfig:
     """Read a measures file and merge it with the defaults, as its ``defaults`` key says.
+
+    With ``defaults: extend`` (the default) the file's measures may refer to default ones.
 
     Raises
     ------
@@ -333,18 +355,18 @@ def load_measures_config(path: Path) -> MeasuresConfig:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: measures file not found; create it or drop the option.")
-    own = _parse(_read_yaml(path.read_text(), str(path)), str(path))
-    if own.defaults == "replace":
-        return own
-    merged = {m.name: m for m in default_measures_config().measures}
-    for m in own.measures:
-        merged[m.name] = m
-    try:
-        return MeasuresConfig(measures=list(merged.values()))
-    except PydanticValidationError as exc:
-        raise ConfigError(
-            f"{path}: merged with the defaults: {exc.errors()[0]['msg']}"
-        ) from exc
+    raw = _read_yaml(path.read_text(), str(path))
+    if isinstance(raw, dict) and raw.get("defaults", "extend") == "extend":
+        if not isinstance(raw.get("measures", []), list):
+            raise ConfigError(f"{path}: 'measures' must be a list of measures.")
+        own = [m.get("name") for m in raw.get("measures") or [] if isinstance(m, dict)]
+        twice = sorted({n for n in own if n is not None and own.count(n) > 1})
+        if twice:
+            raise ConfigError(
+                f"{path}: measure {twice[0]!r} is declared twice; give each a unique name."
+            )
+        raw = _extend_defaults(raw)
+    return _parse(raw, str(path))
 
 
 def project_measures_config(project: Path) -> MeasuresConfig:
