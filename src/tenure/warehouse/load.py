@@ -169,10 +169,14 @@ def load_directory(
     if as_of.tzinfo is not None:
         as_of = as_of.astimezone(UTC).replace(tzinfo=None)
     run = _LoadRun(warehouse, source_dir, mapping, reporting_currency, as_of, keep_missing)
+    # DuckDB draws progress bars for long scans; they would garble the command's own output.
+    progress = run.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]
+    run.con.execute("SET enable_progress_bar = false")
     try:
         return run.execute(quarantine=quarantine, rejects_path=rejects_path)
     finally:
         run.cleanup()
+        run.con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
 
 
 class _LoadRun:
@@ -450,8 +454,8 @@ class _LoadRun:
                         f"cancelled_at > end_date AND {self._accepted('subscriptions')}")
         if n:
             self.warnings.append(
-                f"{st.source.name}: {n} line(s) have cancelled_at after end_date (a cancellation "
-                "recorded after service had already ended); loaded as given")
+                f"{st.source.name}: {n} subscription line(s) have cancelled_at after end_date "
+                "(a cancellation recorded after service had already ended); loaded as given")
 
     def _insert_python_problems(self, table: str, problems: list[Problem]) -> None:
         if not problems:
