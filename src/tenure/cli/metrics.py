@@ -36,19 +36,42 @@ class MetricsTable(StrEnum):
     accounts = "accounts"
 
 
-#: Columns shown in the terminal (csv and json carry every column).
-_TERMINAL_COLUMNS = {
+#: What the terminal shows of each table: panels of (column, header). csv and json show all.
+_TERMINAL_VIEWS: dict[MetricsTable, list[tuple[str, list[tuple[str, str]]]]] = {
     MetricsTable.monthly: [
-        "month", "mrr", "customers", "arpa", "new_mrr", "expansion_mrr", "reactivation_mrr",
-        "contraction_mrr", "churned_mrr", "logo_churn_rate", "grr", "nrr", "nrr_ttm",
-        "quick_ratio",
+        ("MRR and its movements", [
+            ("month", "month"), ("mrr", "MRR"), ("customers", "customers"), ("arpa", "ARPA"),
+            ("new_mrr", "new"), ("expansion_mrr", "expansion"),
+            ("reactivation_mrr", "reactivation"), ("contraction_mrr", "contraction"),
+            ("churned_mrr", "churn"), ("mrr_change", "net change"),
+        ]),
+        ("Churn and retention", [
+            ("month", "month"), ("logo_churn_rate", "logo churn"),
+            ("gross_mrr_churn_rate", "gross MRR churn"), ("net_mrr_churn_rate", "net MRR churn"),
+            ("grr", "GRR"), ("nrr", "NRR"), ("grr_ttm", "GRR 12m"), ("nrr_ttm", "NRR 12m"),
+            ("quick_ratio", "quick ratio"),
+        ]),
     ],
     MetricsTable.unit_economics: [
-        "month", "arpa", "gross_margin", "ltv", "cac", "cac_payback_months", "magic_number",
-        "profit",
+        ("Unit economics and the profit equation", [
+            ("month", "month"), ("arpa", "ARPA"), ("gross_margin", "gross margin"),
+            ("ltv", "LTV"), ("cac", "CAC"), ("cac_payback_months", "payback (months)"),
+            ("magic_number", "magic number"), ("new_customers", "new customers"),
+            ("profit", "profit"),
+        ]),
+    ],
+    MetricsTable.trials: [
+        ("Trials by start month", [
+            ("month", "month"), ("trials_started", "started"), ("converted", "converted"),
+            ("conversion_rate", "conversion"), ("median_days_to_convert", "median days"),
+        ]),
     ],
     MetricsTable.accounts: [
-        "account_id", "month", "plan", "previous_mrr", "mrr", "movement", "mrr_change",
+        ("Accounts by month", [
+            ("account_id", "account"), ("month", "month"), ("plan", "plan"),
+            ("previous_mrr", "previous MRR"), ("mrr", "MRR"), ("movement", "movement"),
+            ("mrr_change", "change"),
+        ]),
     ],
 }
 
@@ -85,14 +108,33 @@ def to_json(df: pd.DataFrame) -> str:
     return json.dumps(records, indent=2)
 
 
-def _print_table(df: pd.DataFrame, columns: list[str] | None, title: str) -> None:
-    cols = [c for c in (columns or list(df.columns)) if c in df.columns]
-    table = Table(title=title, header_style="bold")
-    for c in cols:
-        table.add_column(c, justify="left" if c in {"month", "account_id", "plan"} else "right")
+def _print_table(df: pd.DataFrame, columns: list[tuple[str, str]], title: str) -> None:
+    cols = [(c, label) for c, label in columns if c in df.columns]
+    table = Table(title=title, header_style="bold", title_justify="left")
+    for c, label in cols:
+        table.add_column(label, justify="left" if c in _LEFT else "right")
     for _, row in df.iterrows():
-        table.add_row(*(format_value(c, row[c]) for c in cols))
+        table.add_row(*(format_value(c, row[c]) for c, _ in cols))
     console.print(table)
+
+
+def _print_cohorts(df: pd.DataFrame, title: str, months: int = 12) -> None:
+    from tenure.metrics.cohorts import cohort_matrix
+
+    matrix = cohort_matrix(df, "logo_retention")
+    matrix = matrix[[c for c in matrix.columns if int(c) <= months]]
+    table = Table(title=f"{title}: logo retention by months since first payment",
+                  header_style="bold", title_justify="left")
+    table.add_column("cohort", justify="left")
+    for c in matrix.columns:
+        table.add_column(str(c), justify="right")
+    for cohort, row in matrix.iterrows():
+        cells = [format_value("logo_retention", v) for v in row]
+        table.add_row(format_value("cohort", cohort), *cells)
+    console.print(table)
+
+
+_LEFT = {"month", "account_id", "plan", "movement", "cohort"}
 
 
 @app.command("metrics")
@@ -132,11 +174,13 @@ def metrics(
     }[which]
     if fmt is OutputFormat.table:
         last_month = result.period.months[-1]
-        title = f"{which.value} metrics, {result.period.start:%Y-%m} to {last_month:%Y-%m}"
-        columns = _TERMINAL_COLUMNS.get(which)
-        if columns and result.by:
-            columns = [*result.by, *columns]
-        _print_table(df, columns, title)
+        span = f"{result.period.start:%Y-%m} to {last_month:%Y-%m}"
+        if which is MetricsTable.cohorts:
+            _print_cohorts(df, f"Cohorts, {span}")
+            return
+        segments = [(c, c) for c in result.by]
+        for title, columns in _TERMINAL_VIEWS[which]:
+            _print_table(df, [*segments, *columns], f"{title}, {span}")
         return
     text = df.to_csv(index=False) if fmt is OutputFormat.csv else to_json(df)
     if output:
