@@ -31,9 +31,12 @@ from tenure.errors import InputError
 __all__ = [
     "DEFAULT_MILESTONES",
     "FIRST_VALUE_EVENT",
+    "OnboardingAnalysis",
     "StickPoint",
+    "analyze_onboarding",
     "milestone_retention",
     "milestone_times",
+    "monthly_hazards",
     "onboarding_funnel",
     "stick_point",
 ]
@@ -276,3 +279,71 @@ def stick_point(
         if level > 0 and ((gap <= tolerance * level) | (gap <= later["smoothed_noise"])).all():
             return StickPoint(month=int(row["month"]), long_run_hazard=level, hazards=table)
     return StickPoint(month=None, long_run_hazard=float("nan"), hazards=table)
+
+
+@dataclass(frozen=True)
+class OnboardingAnalysis:
+    """Every onboarding analysis, from :func:`analyze_onboarding`.
+
+    Attributes
+    ----------
+    milestones, within_days
+        Milestones in funnel order and the funnel's deadline in days after sign-up.
+    times
+        :func:`milestone_times` of every account.
+    first_value
+        ``accounts``, ``reached`` (within ``within_days``), ``share``, ``median_days``,
+        ``p75_days`` (among those who reached it) of the first-value event.
+    funnel
+        :func:`onboarding_funnel`.
+    retention
+        :func:`milestone_retention` (empty without lifetimes).
+    stick
+        :func:`stick_point` (``None`` without lifetimes).
+    """
+
+    milestones: tuple[str, ...]
+    within_days: float
+    times: pd.DataFrame
+    first_value: dict[str, float]
+    funnel: pd.DataFrame
+    retention: pd.DataFrame
+    stick: StickPoint | None
+
+
+def analyze_onboarding(
+    events: pd.DataFrame,
+    accounts: pd.DataFrame,
+    lifetimes: pd.DataFrame | None = None,
+    *,
+    milestones: Sequence[str] = DEFAULT_MILESTONES,
+    first_value: str = FIRST_VALUE_EVENT,
+    within_days: float = 30,
+    retention_within_days: float = 14,
+    horizon_months: float = 6,
+) -> OnboardingAnalysis:
+    """Time to value, funnel, milestone retention and stick point in one call."""
+    times = milestone_times(events, accounts, milestones=milestones, first_value=first_value)
+    days = times["days_to_first_value"]
+    reached = days <= within_days
+    summary = {
+        "accounts": float(len(times)),
+        "reached": float(reached.sum()),
+        "share": float(reached.mean()) if len(times) else float("nan"),
+        "median_days": float(days[reached].median()) if reached.any() else float("nan"),
+        "p75_days": float(days[reached].quantile(0.75)) if reached.any() else float("nan"),
+    }
+    has_lifetimes = lifetimes is not None and not lifetimes.empty
+    return OnboardingAnalysis(
+        milestones=tuple(milestones),
+        within_days=within_days,
+        times=times,
+        first_value=summary,
+        funnel=onboarding_funnel(times, milestones=milestones, within_days=within_days),
+        retention=(milestone_retention(times, lifetimes, milestones=milestones,
+                                       within_days=retention_within_days,
+                                       horizon_months=horizon_months)
+                   if has_lifetimes else pd.DataFrame()),
+        stick=stick_point(lifetimes, min_at_risk=min(100, max(len(lifetimes) // 20, 10)))
+        if has_lifetimes else None,
+    )
