@@ -300,6 +300,10 @@ def test_rarer_cases_show_in_a_larger_company(mid: duckdb.DuckDBPyConnection) ->
     assert one(mid, "SELECT count(*) FROM cancellations WHERE reason_code IS NULL") > 0
     assert one(mid, "SELECT count(*) FROM tickets WHERE closed_at IS NULL") > 0
     assert one(mid, "SELECT count(*) FROM tickets WHERE satisfaction IS NULL") > 0
+    # Annual lines cancelled in the month their term renews run to the end of the new term.
+    assert one(mid, "SELECT count(*) FROM subscriptions WHERE billing_period_months = 12 "
+                    "AND cancelled_at < end_date") > 0
+    assert one(mid, "SELECT count(*) FROM subscriptions WHERE cancelled_at > end_date") == 0
 
 
 def test_usage_falls_before_cancellation(mid: duckdb.DuckDBPyConnection) -> None:
@@ -392,7 +396,9 @@ def test_out_of_range_arguments_name_the_argument(tmp_path: Path, kwargs: dict, 
 def test_the_strict_loader_accepts_the_files(small: SimulationSummary, warehouse) -> None:
     from tenure.warehouse.load import load_directory
 
-    load_directory(warehouse, small.out, as_of=datetime(2024, 1, 1))
+    report = load_directory(warehouse, small.out, as_of=datetime(2024, 1, 1))
+    assert report.rejects == 0
+    assert report.warnings == []
     con = warehouse.con
     assert con.table("accounts").count().execute() == small.rows["accounts"]
     assert con.table("events").count().execute() == small.rows["events"]

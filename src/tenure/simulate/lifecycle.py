@@ -8,6 +8,7 @@ may come back, and support tickets and NPS answers are drawn. The engine records
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -241,6 +242,8 @@ class _Engine:
         renewal = annual & (term_end >= me) & (term_end < add_months(np.array([me]), 1)[0])
         churn = rng.random(k) < h
         day = _uniform_day(rng, k, ms, me)
+        # A term ending this month before the request has already renewed for another year.
+        term_end = np.where(day < term_end, term_end, add_months(term_end, 12))
         end = np.where(annual, term_end, next_anniversary(self.line_start[acc], day, 1))
         self._cancel(acc[churn], day[churn], end[churn], ell_recent[churn])
 
@@ -355,7 +358,7 @@ class _Engine:
 
 
 def run_lifecycle(pop: Population, starts: np.ndarray, rng: np.random.Generator,
-                  progress: object = None) -> History:
+                  progress: Callable[[int, int], None] | None = None) -> History:
     """Run the monthly engine over the months bounded by ``starts``; return its history.
 
     ``progress``, when given, is called as ``progress(months_done, months_total)``.
@@ -363,6 +366,6 @@ def run_lifecycle(pop: Population, starts: np.ndarray, rng: np.random.Generator,
     engine = _Engine(pop, starts, rng)
     for m in range(engine.months):
         engine.step(m)
-        if callable(progress):
+        if progress is not None:
             progress(m + 1, engine.months)
     return engine.history()
