@@ -303,8 +303,8 @@ def test_a_cancellation_recorded_after_the_end_is_loaded_with_a_warning(warehous
     report = load(warehouse, folder)
     assert report.rows_loaded["subscriptions"] == 1
     assert report.warnings == [
-        ("subscriptions.csv: 1 subscription line(s) have cancelled_at after end_date (a cancellation recorded "
-        "after service had already ended); loaded as given")]
+        ("subscriptions.csv: 1 subscription line(s) have cancelled_at after end_date (a "
+        "cancellation recorded after service had already ended); loaded as given")]
 
 
 def test_cli_load_prints_rows_and_exits_2_on_problems(tmp_path):

@@ -7,6 +7,7 @@ with a message naming the file, line, column, value and fix, written out here in
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -195,7 +196,7 @@ def test_dates_in_the_future_of_as_of(loaded, tmp_path):
         "or pass --as-of with the date of the export")
     ]  # an end_date after as-of is fine: a prepaid line runs on
     # The same file loads when the export is declared as of a later date.
-    assert load(loaded, folder, as_of=__import__("datetime").datetime(2025, 6, 30)).rows_loaded[
+    assert load(loaded, folder, as_of=datetime(2025, 6, 30)).rows_loaded[
         "accounts"] == 3
 
 

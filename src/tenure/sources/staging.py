@@ -109,6 +109,11 @@ def _resolve_columns(
         else:
             warnings.append(f"{name}: column {source!r} is not part of table {spec.name} and "
                             "was not loaded")
+    if BILLED in to_source and "mrr" in to_source:
+        problems.append(Problem(
+            name, None, to_source["mrr"], None,
+            f"holds mrr but the mapping derives mrr from billed_amount {tm.billed_amount!r}",
+            f"drop tables.{spec.name}.billed_amount from the mapping, or rename this column"))
     unmapped = [s for s in raw.columns if s not in to_source.values()]
     for col in spec.columns:
         if not col.required or col.name in to_source:
