@@ -1,0 +1,95 @@
+"""``tenure measures``: compute the customer-success measures and store them in the warehouse."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tenure.cli.app import app
+from tenure.cli.common import ProjectOption, console, open_project
+from tenure.errors import InputError
+
+__all__ = ["measures"]
+
+
+def _parse_day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option} {text!r} is not a date; write it as YYYY-MM-DD.") from None
+
+
+@app.command("measures")
+def measures(
+    project: ProjectOption = Path("."),
+    first: Annotated[
+        str | None, typer.Option("--from", help="First as-of date, YYYY-MM-DD.")
+    ] = None,
+    last: Annotated[
+        str | None, typer.Option("--to", help="Last as-of date (included), YYYY-MM-DD.")
+    ] = None,
+    every: Annotated[
+        int, typer.Option("--every", help="Days between as-of dates (Mondays when weekly).")
+    ] = 7,
+    measures_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--measures", help="Measures YAML file (default: PROJECT/measures.yaml if present, "
+            "merged with the built-in measures).", dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Compute per-account measures at regular as-of dates into tables measures and
+    measures_wide."""
+    import pyarrow as pa
+
+    from tenure.measures import (
+        load_measures_config,
+        measure_tables,
+        project_measures_config,
+        wide_measures,
+    )
+
+    settings, warehouse = open_project(project)
+    config = (
+        load_measures_config(measures_file) if measures_file else project_measures_config(project)
+    )
+    start, end = _parse_day(first, "--from"), _parse_day(last, "--to")
+    if start and end and end < start:
+        raise InputError(f"--to {end} is before --from {start}; swap them.")
+    columns = [
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ]
+    with warehouse, Progress(*columns, console=console) as progress:
+        task = progress.add_task("preparing usage slices", total=len(config.measures) + 1)
+        tables = measure_tables(
+            warehouse, config=config, start=start, end=end, frequency_days=every,
+            definitions=settings.definitions,
+        )
+        parts = []
+        for name, table in tables.items():
+            progress.update(task, description=f"measure {name}")
+            parts.append(table.to_pyarrow())
+            progress.advance(task)
+        progress.update(task, description="writing measures and measures_wide")
+        tidy = pa.concat_tables(parts)
+        wide = wide_measures(tidy.to_pandas(), config=config)
+        warehouse.replace_tables(
+            {"measures": tidy, "measures_wide": pa.Table.from_pandas(wide, preserve_index=False)}
+        )
+        progress.advance(task)
+    dates = sorted(set(wide["as_of_date"]))
+    console.print(
+        f"wrote {tidy.num_rows:,} rows to [bold]measures[/] and {len(wide):,} to "
+        f"[bold]measures_wide[/]: {len(config.measures)} measures, {len(dates)} as-of dates"
+        + (f" from {dates[0]} to {dates[-1]}" if dates else "")
+    )
