@@ -7,6 +7,7 @@ the raw events; the rest against invariants that hold whatever the simulation dr
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
@@ -42,9 +43,10 @@ def test_every_default_measure_is_computed_weekly(simulated: tuple[pd.DataFrame,
     dates = sorted(set(wide["as_of_date"]))
     assert len(dates) >= 45
     assert all(d.weekday() == 0 for d in dates)
-    assert {d2 - d1 for d1, d2 in zip(dates, dates[1:], strict=False)} == {timedelta(days=7)}
+    assert {d2 - d1 for d1, d2 in pairwise(dates)} == {timedelta(days=7)}
     paid = wide[~wide["is_trial"]]
-    assert len(paid) > 1000 and wide["is_trial"].any()
+    assert len(paid) > 1000
+    assert wide["is_trial"].any()
     for name in names:
         assert wide[name].notna().any(), f"{name} is never computed"
 
