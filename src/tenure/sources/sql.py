@@ -11,9 +11,11 @@ from __future__ import annotations
 from tenure.schema import MONEY
 
 __all__ = [
+    "cents_to_money",
     "duckdb_type",
     "half_even_div",
     "literal",
+    "literal_list",
     "parse_native",
     "parse_text",
     "quote",
@@ -32,6 +34,11 @@ def quote(identifier: str) -> str:
 def literal(text: str) -> str:
     """An SQL string literal, embedded quotes doubled (used for names, formats and paths)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def literal_list(values: list[str]) -> str:
+    """An SQL list of string literals: ``['a', 'b']``."""
+    return "[" + ", ".join(literal(v) for v in values) + "]"
 
 
 def duckdb_type(dtype: str) -> str:

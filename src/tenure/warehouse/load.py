@@ -39,7 +39,14 @@ from tenure.sources.rules import (
     overlap_rule,
     problem_from_row,
 )
-from tenure.sources.sql import cents_to_money, duckdb_type, half_even_div, literal, quote
+from tenure.sources.sql import (
+    cents_to_money,
+    duckdb_type,
+    half_even_div,
+    literal,
+    literal_list,
+    quote,
+)
 from tenure.sources.staging import StagedTable, stage_table
 from tenure.warehouse.connection import Warehouse
 
@@ -195,6 +202,7 @@ class _LoadRun:
         self.prefix = f"__tenure_load_{self.load_id[:8]}"
         self.problems = f"{self.prefix}_problems"
         self.staged: dict[str, StagedTable] = {}
+        self.kept: list[str] = []
         self.file_problems: list[Problem] = []
         self.warnings: list[str] = []
         self._temp_tables: list[str] = []
@@ -206,8 +214,8 @@ class _LoadRun:
     def execute(self, *, quarantine: bool, rejects_path: Path | None) -> LoadReport:
         existing = self._main_tables()
         sources, self.file_problems = locate_sources(self.source_dir, self.mapping)
-        kept = sorted(t for t in TABLES if t not in sources and t in existing
-                      and self.keep_missing)
+        self.kept = kept = sorted(t for t in TABLES if t not in sources and t in existing
+                                  and self.keep_missing)
         for table in REQUIRED_TABLES:
             if table not in sources and table not in kept:
                 self.file_problems.append(Problem(
@@ -342,7 +350,7 @@ class _LoadRun:
         order = {t: i for i, t in enumerate(TABLES)}
         rows = self.con.execute(
             f"SELECT * FROM {quote(self.problems)} ORDER BY "
-            f"list_position({_literal_list(list(order))}, table_name), row, column_name "
+            f"list_position({literal_list(list(order))}, table_name), row, column_name "
             f"LIMIT {MAX_LISTED}").fetchall()
         problems = self.file_problems + [problem_from_row(r) for r in rows]
         if total > len(rows):
@@ -359,10 +367,7 @@ class _LoadRun:
         st = self.staged[table]
         spec: TableSpec = st.spec
         converted = _CONVERTED.get(table, ())
-        fx, _ = self._fx_relation([])
-        if converted and fx is None and "fx_rates" in self._main_tables() \
-                and self.keep_missing:
-            fx = "main.fx_rates"
+        fx, _ = self._fx_relation(self.kept)
         join = f" LEFT JOIN {fx} fx ON fx.currency = s.currency" if converted and fx else ""
         exprs = []
         for col in spec.columns:
@@ -502,9 +507,3 @@ class _LoadRun:
             self.con.execute(f"DROP VIEW IF EXISTS temp.{quote(name)}")
         for name in self._temp_tables:
             self.con.execute(f"DROP TABLE IF EXISTS temp.{quote(name)}")
-
-
-def _literal_list(values: list[str]) -> str:
-    """An SQL list literal of strings."""
-    return "[" + ", ".join(literal(v) for v in values) + "]"
-
