@@ -329,3 +329,11 @@ def test_cli_load_prints_rows_and_exits_2_on_problems(tmp_path):
     assert result.exit_code == 0, result.output
     assert "1 row(s) rejected" in result.output
     assert (project / "rejects.csv").read_text().startswith("table_name,file,row,reasons,record")
+
+
+def test_cli_rejects_an_as_of_that_is_not_a_date(tmp_path):
+    good = write_folder(tmp_path / "good", BASE)
+    result = CliRunner().invoke(app, ["load", str(good), "--project", str(tmp_path / "p"),
+                                      "--as-of", "31/12/2024"])
+    assert result.exit_code != 0
+    assert "--as-of: '31/12/2024' is not a date; write it as YYYY-MM-DD" in str(result.exception)

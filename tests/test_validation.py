@@ -320,3 +320,26 @@ def test_every_problem_is_collected_not_just_the_first(loaded, tmp_path):
     assert problems[-1] == (
         "(all files): 101 more row problem(s) are not listed; fix the ones above and load again, "
         "or pass --quarantine to load the good rows and get every rejected row with its reasons")
+
+
+def test_two_files_for_one_table_and_a_missing_mapped_file(loaded, tmp_path):
+    folder = bad(tmp_path, tickets__csv="ticket_id,account_id,opened_at\n",
+                 tickets__jsonl="", **{"mapping__yaml": "tables: {spend: {file: costs.csv}}\n"})
+    assert problems_of(loaded, folder) == [
+        ("tickets.csv: and tickets.jsonl both hold table tickets; keep one file per table (or "
+        "name the one to load in the mapping: tables.tickets.file)"),
+        (f"costs.csv: is named for table spend in the mapping but is not in {folder}; correct "
+        "tables.spend.file in the mapping or add the file"),
+    ]
+
+
+def test_file_problems_and_row_problems_are_reported_together(loaded, tmp_path):
+    folder = bad(tmp_path, subscriptions__csv=SUBSCRIPTIONS + "S3,A1,x,-1.00,2024-03-01,\n",
+                 tickets__csv="ticket_id,opened_at\nT1,2024-05-01\n")
+    assert problems_of(loaded, folder) == [
+        ("tickets.csv, column account_id: is missing (Account that raised it.); the file has "
+        "columns ticket_id, opened_at; add the column, or map a column of the file to it in the "
+        "mapping (tables.tickets.columns)"),
+        ("subscriptions.csv line 4, column mrr: value '-1.00' is negative; MRR must be zero or "
+        "more (a refund is a line ending early, not negative MRR)"),
+    ]
