@@ -1,0 +1,170 @@
+"""``tenure analyze churn`` and ``tenure analyze onboarding``: why customers churn, HTML + JSON."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from tenure.cli.app import app
+from tenure.cli.common import ProjectOption, console, open_project
+from tenure.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tenure.config import ProjectConfig
+    from tenure.warehouse import Warehouse
+
+__all__ = ["analyze_app", "churn", "onboarding"]
+
+analyze_app = typer.Typer(
+    name="analyze",
+    help="Why customers churn: behavioural cohorts, segments, drivers, survival, reasons, early "
+    "warning and onboarding, as an HTML report and a JSON file.",
+    no_args_is_help=True,
+)
+app.add_typer(analyze_app, name="analyze")
+
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="HTML file to write (default in the project folder).",
+                 dir_okay=False),
+]
+JsonOption = Annotated[
+    Path | None,
+    typer.Option("--json", help="JSON file of the same results (default beside the HTML).",
+                 dir_okay=False),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Observation date YYYY-MM-DD for customer lifetimes (default: "
+                 "the first day without data)."),
+]
+
+
+def _as_of(warehouse: Warehouse, text: str | None) -> date:
+    from tenure.measures.asof import data_end
+
+    if text is None:
+        return data_end(warehouse)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--as-of {text!r} is not a date; write it as YYYY-MM-DD.") from None
+
+
+def _lifetimes(warehouse: Warehouse, config: ProjectConfig, as_of: date) -> pd.DataFrame:
+    """Customer lifetimes from the subscription lines as the project's definitions recognise them
+    (``churn_recognition``), and the accounts' attributes."""
+    import pandas as pd
+
+    from tenure.analysis.lifetimes import customer_lifetimes
+    from tenure.measures.population import OPEN_END, subscription_lines
+
+    lines = subscription_lines(warehouse, config.definitions).to_pandas()
+    # Running lines carry a far-future end in the warehouse; a lifetime wants null.
+    lines["end_date"] = lines["end_date"].where(lines["end_date"] != OPEN_END, None)
+    accounts = warehouse.table("accounts").to_pandas()
+    return customer_lifetimes(pd.DataFrame(lines), accounts, as_of=as_of)
+
+
+def _paths(project: Path, output: Path | None, json_path: Path | None,
+           stem: str) -> tuple[Path, Path]:
+    html = output or Path(project) / f"{stem}.html"
+    return html, json_path or html.with_suffix(".json")
+
+
+@analyze_app.command("churn")
+def churn(
+    project: ProjectOption = Path("."),
+    horizon: Annotated[
+        int, typer.Option(help="Churn within this many days of each as-of date (30, 60, 90...).")
+    ] = 30,
+    as_of: AsOfOption = None,
+    bootstrap: Annotated[
+        int, typer.Option(help="Bootstrap refits for the intervals of the drivers.")
+    ] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed of the bootstrap and matching.")] = 0,
+    output: OutputOption = None,
+    json_path: JsonOption = None,
+) -> None:
+    """Why customers churn: deciles, segments, drivers, survival, reasons, early warning."""
+    from tenure.analysis.churn import analyze_churn
+    from tenure.analysis.report import write_churn_report
+    from tenure.models.training_set import training_set
+
+    if horizon < 1:
+        raise InputError(f"--horizon must be a positive number of days (found {horizon}).")
+    config, warehouse = open_project(project)
+    with console.status("building the training set and analysing churn"), warehouse:
+        observed = _as_of(warehouse, as_of)
+        frame = training_set(warehouse, horizons=(horizon,), definitions=config.definitions)
+        if frame.empty:
+            raise InputError(f"the training set is empty: no paying account has an as-of date at "
+                             f"least {horizon} days before the end of the data; load more "
+                             "history or use a shorter --horizon.")
+        lifetimes = _lifetimes(warehouse, config, observed)
+        cancellations = (warehouse.table("cancellations").to_pandas()
+                         if warehouse.has_table("cancellations") else None)
+        analysis = analyze_churn(
+            frame, outcome=f"churned_{horizon}d", lifetimes=lifetimes,
+            cancellations=cancellations, n_bootstrap=bootstrap, random_state=seed,
+        )
+    html, json_file = _paths(project, output, json_path, "churn-analysis")
+    write_churn_report(analysis, html, json_path=json_file)
+    console.print(f"{analysis.observations:,} account snapshots, "
+                  f"{analysis.churn_rate:.1%} churned within {horizon} days. Top drivers:")
+    for sentence in analysis.effects.loc[analysis.effects["significant"], "sentence"].head(5):
+        console.print(f"  • {sentence}", highlight=False)
+    console.print(f"wrote [bold]{html}[/] and [bold]{json_file}[/]")
+
+
+@analyze_app.command("onboarding")
+def onboarding(
+    project: ProjectOption = Path("."),
+    milestone: Annotated[
+        list[str] | None,
+        typer.Option("--milestone", help="Onboarding milestone event name, in funnel order "
+                     "(repeat the option; default integration_setup, invite_user, "
+                     "create_report)."),
+    ] = None,
+    first_value: Annotated[
+        str, typer.Option(help="Event name that marks first value.")
+    ] = "create_report",
+    within: Annotated[
+        int, typer.Option(help="Days after sign-up a milestone must be reached by.")
+    ] = 30,
+    as_of: AsOfOption = None,
+    output: OutputOption = None,
+    json_path: JsonOption = None,
+) -> None:
+    """Onboarding: time to first value, funnel, milestone retention and stick point."""
+    from tenure.analysis.onboarding import DEFAULT_MILESTONES, analyze_onboarding
+    from tenure.analysis.report import write_onboarding_report
+
+    milestones = tuple(milestone) if milestone else DEFAULT_MILESTONES
+    config, warehouse = open_project(project)
+    with console.status("analysing onboarding"), warehouse:
+        events = warehouse.table("events")
+        names = list(dict.fromkeys([*milestones, first_value]))
+        # Only each account's first occurrence of each milestone leaves the warehouse.
+        first = (events.filter(events.event_name.isin(names))
+                 .group_by(["account_id", "event_name"])
+                 .aggregate(occurred_at=events.occurred_at.min())
+                 .to_pandas())
+        accounts = warehouse.table("accounts").select("account_id", "created_at").to_pandas()
+        lifetimes = _lifetimes(warehouse, config, _as_of(warehouse, as_of))
+        analysis = analyze_onboarding(first, accounts, lifetimes, milestones=milestones,
+                                      first_value=first_value, within_days=within)
+    html, json_file = _paths(project, output, json_path, "onboarding-analysis")
+    write_onboarding_report(analysis, html, json_path=json_file)
+    fv = analysis.first_value
+    console.print(f"{int(fv['accounts']):,} accounts; {fv['share']:.1%} reached first value "
+                  f"({first_value}) within {within} days.")
+    if analysis.stick is not None and analysis.stick.month is not None:
+        console.print(f"stick point: tenure month {analysis.stick.month} (long-run monthly "
+                      f"churn hazard {analysis.stick.long_run_hazard:.1%})")
+    console.print(f"wrote [bold]{html}[/] and [bold]{json_file}[/]")
