@@ -47,5 +47,21 @@ def spark_backend():
 def shared_data() -> Path:
     """The public reference data sets in ../shared/data (skips when absent)."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"reference data folder {SHARED_DATA} is absent (it sits beside the repo in CI)")
+        pytest.skip(f"reference data folder {SHARED_DATA} is absent (CI puts it beside the repo)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def simulated_project(tmp_path_factory) -> Path:
+    """A small simulated business (150 accounts, 18 months), loaded into its own project folder.
+
+    Session-scoped and read-only: tests that write must copy it first.
+    """
+    from tenure.simulate import simulate
+    from tenure.warehouse.load import load_directory
+
+    project = tmp_path_factory.mktemp("simulated_project")
+    simulate(project / "data", accounts=150, months=18, seed=11)
+    with Warehouse(project / "warehouse.duckdb") as wh:
+        load_directory(wh, project / "data")
+    return project

@@ -93,6 +93,8 @@ def _json_value(value: object) -> object:
         return float(value)
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()  # a month or a day, not an instant
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if value is pd.NA or value is pd.NaT:

@@ -31,6 +31,25 @@ def _option_row(param: Any) -> str:
     return f"| {names} | {help_text.strip()} | {default_text} |"
 
 
+def _render_group(group: Any, prefix: str) -> list[str]:
+    lines: list[str] = []
+    for name in sorted(group.commands):
+        cmd = group.commands[name]
+        if getattr(cmd, "commands", None):  # a sub-app such as `tenure analyze`
+            lines += _render_group(cmd, f"{prefix} {name}")
+            continue
+        args = [p for p in cmd.params if p.param_type_name == "argument"]
+        usage = " ".join([f"{prefix} {name}", *(a.name.upper() for a in args), "[OPTIONS]"])
+        lines += [f"## `{prefix} {name}`", "", inspect.cleandoc(cmd.help or ""), "", "```", usage,
+                  "```", ""]
+        options = [p for p in cmd.params if p.param_type_name == "option" and p.name != "help"]
+        if options:
+            lines += ["| option | meaning | default |", "|---|---|---|"]
+            lines += [_option_row(p) for p in options]
+            lines.append("")
+    return lines
+
+
 def render_cli_reference() -> str:
     """Markdown reference of every ``tenure`` command, its arguments and options."""
     from tenure.cli.app import app
@@ -43,17 +62,7 @@ def render_cli_reference() -> str:
         "checks it is current.",
         "",
     ]
-    for name in sorted(root.commands):
-        cmd = root.commands[name]
-        args = [p for p in cmd.params if p.param_type_name == "argument"]
-        usage = " ".join([f"tenure {name}", *(a.name.upper() for a in args), "[OPTIONS]"])
-        lines += [f"## `tenure {name}`", "", inspect.cleandoc(cmd.help or ""), "", "```", usage,
-                  "```", ""]
-        options = [p for p in cmd.params if p.param_type_name == "option" and p.name != "help"]
-        if options:
-            lines += ["| option | meaning | default |", "|---|---|---|"]
-            lines += [_option_row(p) for p in options]
-            lines.append("")
+    lines += _render_group(root, "tenure")
     return "\n".join(lines)
 
 
