@@ -47,8 +47,8 @@ def _lookup(table: dict[str, float], names: tuple[str, ...], index: np.ndarray) 
 
 
 #: Segment effects on the monthly churn logit; every other industry and channel has none.
-INDUSTRY_CHURN = {"retail": 0.5, "hospitality": 0.6}
-CHANNEL_CHURN = {"paid_social": 0.5}
+INDUSTRY_CHURN = {"retail": 0.6, "hospitality": 0.8}
+CHANNEL_CHURN = {"paid_social": 0.9}
 #: Plan effect on the churn logit (starter, team, business, enterprise).
 PLAN_CHURN = np.array([0.3, 0.0, -0.2, -0.5])
 
@@ -115,7 +115,7 @@ def downgrade_logit(ell_recent: np.ndarray, price_sensitivity: np.ndarray) -> np
 
 def seat_down_logit(util: np.ndarray) -> np.ndarray:
     """Monthly logit of removing seats: low seat utilisation."""
-    return -4.6 - 4.0 * (np.clip(util, 0, 1) - 0.5)
+    return -4.2 - 4.0 * (np.clip(util, 0, 1) - 0.5)
 
 
 def addon_logit(api_adopted: np.ndarray, ell_recent: np.ndarray) -> np.ndarray:
@@ -129,7 +129,7 @@ ROLE_CONVERSION = {"founder": 0.3, "engineering": 0.2, "operations": 0.1, "sales
 TEAM_SIZE_CONVERSION = {"1": -0.5, "6-20": 0.2, "21-100": 0.4, "100+": 0.3}
 USE_CASE_CONVERSION = {"reporting": 0.2, "collaboration": 0.3, "automation": 0.2,
                        "just_exploring": -0.9}
-CHANNEL_CONVERSION = {"partner": 0.4, "paid_social": -0.3}
+CHANNEL_CONVERSION = {"partner": 0.4}
 
 
 def conversion_logit(

@@ -268,7 +268,7 @@ class _Engine:
         new_seats = np.select([action == 0, action == 3], [
             seats + grow,
             np.maximum(np.maximum(min_seats[plan], self.users[acc, m - 1]),
-                       np.ceil(seats * rng.uniform(0.6, 0.9, k))).astype(np.int64),
+                       np.floor(seats * rng.uniform(0.6, 0.9, k))).astype(np.int64),
         ], seats)
         new_plan = np.select([action == 1, action == 2], [plan + 1, plan - 1], plan)
         new_seats = np.maximum(new_seats, min_seats[np.minimum(new_plan, cat.ENTERPRISE)])
