@@ -370,6 +370,23 @@ def test_high_seat_utilisation_expands_more(mid: duckdb.DuckDBPyConnection) -> N
     assert rate[True] > 2 * rate[False]
 
 
+def test_onboarded_accounts_churn_less(mid: duckdb.DuckDBPyConnection) -> None:
+    """Share of paying accounts that ever cancel, by both milestones within 30 days of sign-up."""
+    shares = dict(mid.execute("""
+        WITH paid AS (SELECT DISTINCT account_id FROM subscriptions WHERE NOT is_trial),
+        milestones AS (
+            SELECT e.account_id, count(DISTINCT e.event_name) = 2 AS onboarded
+              FROM events e JOIN accounts a USING (account_id)
+             WHERE e.event_name IN ('integration_setup', 'invite_user')
+               AND e.occurred_at < a.created_at + INTERVAL 30 DAY
+             GROUP BY 1)
+        SELECT coalesce(m.onboarded, false), avg((c.account_id IS NOT NULL)::INT)
+          FROM paid p LEFT JOIN milestones m USING (account_id)
+          LEFT JOIN (SELECT DISTINCT account_id FROM cancellations) c USING (account_id)
+         GROUP BY 1""").fetchall())
+    assert shares[True] < 0.6 * shares[False]
+
+
 def test_sign_up_form_predicts_conversion(mid: duckdb.DuckDBPyConnection) -> None:
     rates = dict(mid.execute("""SELECT signup_use_case = 'just_exploring',
         avg((converted_at IS NOT NULL)::INT) FROM trials WHERE signup_use_case IS NOT NULL
