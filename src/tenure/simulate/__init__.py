@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tenure.errors import InputError
@@ -117,8 +118,7 @@ def simulate(
 
     users, offset = user_ids(pop, hist.max_seats)
     inputs = UsageInputs(
-        account_ids=pq.read_table(paths["accounts"], columns=["account_id"])["account_id"]
-        .combine_chunks(),
+        account_ids=pa.array(pop.account_ids.tolist(), pa.string()),
         user_ids=users, user_offset=offset, signup_day=pop.signup_day,
         signup_second=pop.signup_second,
         adopt_day=pop.signup_day[:, None] + pop.adopt_offset,
