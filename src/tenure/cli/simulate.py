@@ -41,7 +41,7 @@ def simulate_command(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
     start: Annotated[str, typer.Option(help="First simulated month, YYYY-MM-DD.")] = "2023-01-01",
     event_scale: Annotated[float, typer.Option(
-        help="Multiplier of usage events per active user-day (10,000 accounts at 4 give about "
+        help="Multiplier of usage events per active user-day (10,000 accounts at 4.1 give about "
              "100 million events).")] = 1.0,
 ) -> None:
     """Simulate a B2B SaaS company (plans, trials, churn, usage, support) as canonical files."""

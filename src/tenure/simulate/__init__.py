@@ -88,8 +88,9 @@ def simulate(
     seed
         Random seed: the same seed and arguments give byte-identical files.
     event_scale
-        Multiplier of product-usage events per active user-day (1.0: about 1 event; 10,000
-        accounts at 4 give about 100 million events).
+        Multiplier of product-usage events per active user-day (at 1.0, 0.25 events per active
+        user-day at average intensity: a few million events for the default company; 10,000
+        accounts at 4.1 give about 100 million).
     progress
         Optional ``progress(stage, done, total)`` callback.
 
@@ -126,12 +127,15 @@ def simulate(
     )
     paths["events"] = out / "events.parquet"
     rows["events"] = 0
-    with pq.ParquetWriter(paths["events"], arrow_schema("events")) as writer:
+    # Written under a temporary name so an interrupted run never leaves a truncated events file.
+    partial = out / "events.parquet.partial"
+    with pq.ParquetWriter(partial, arrow_schema("events")) as writer:
         for batch in event_batches(inputs, seed=seed, event_scale=event_scale,
                                    progress=lambda done, total: report("events", done, total)):
             if batch.num_rows:
                 writer.write_table(batch.cast(writer.schema))
                 rows["events"] += batch.num_rows
+    partial.replace(paths["events"])
 
     truth = out / TRUTH_DIR / "account_traits.parquet"
     truth.parent.mkdir(exist_ok=True)
