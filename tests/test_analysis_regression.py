@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from tenure.analysis.regression import ChurnRegression, correlated_groups
 from tenure.errors import InputError, NotFittedError
@@ -122,10 +123,16 @@ def test_numpy_input_and_a_constant_column():
 
 def test_errors_name_the_fix():
     X, y = _training_set(n=100)
-    with pytest.raises(InputError, match="single value"):
+    with pytest.raises(InputError, match="only one class"):
         ChurnRegression(n_bootstrap=0).fit(X, np.zeros(100, dtype=bool))
     with pytest.raises(InputError, match="measure_scale names unknown measure"):
         ChurnRegression(measure_scale={"nope": "log2"}).fit(X, y)
     model = ChurnRegression(n_bootstrap=0).fit(X, y)
     with pytest.raises(InputError, match="urgent_tickets_90d"):
         model.predict(X.drop(columns=["urgent_tickets_90d"]))
+
+
+@parametrize_with_checks([ChurnRegression(n_bootstrap=3)])
+def test_scikit_learn_estimator_conformance(estimator, check):
+    """scikit-learn's own conformance suite: cloning, fitting twice, unfitted errors, NaN, ..."""
+    check(estimator)

@@ -27,13 +27,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils import Tags
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import assert_all_finite, check_array, column_or_1d
 
 from tenure.errors import InputError, NotFittedError
 
 __all__ = ["ChurnRegression", "Transform", "correlated_groups"]
 
 Transform = Literal["log2", "count", "binary", "linear"]
+
+class _NotFittedError(NotFittedError, SklearnNotFittedError):
+    """Tenure's not-fitted error that scikit-learn's tools (``check_is_fitted``) also know."""
+
 
 #: Largest whole-number measure still read as a count ("each extra urgent ticket").
 _MAX_COUNT = 20
@@ -154,7 +162,7 @@ class ChurnRegression(ClassifierMixin, BaseEstimator):
         Coefficients on the standardised design, shape ``(1, len(features_))``.
     intercept_ : numpy.ndarray
     classes_ : numpy.ndarray
-        ``[False, True]``.
+        The two labels of ``y``, sorted (``[False, True]`` for a boolean outcome).
     transforms_ : dict
         The transform used for each measure.
     groups_ : pandas.DataFrame
@@ -199,33 +207,47 @@ class ChurnRegression(ClassifierMixin, BaseEstimator):
 
     # -- fitting --------------------------------------------------------------------------
 
-    def fit(self, X: pd.DataFrame | np.ndarray, y: Any, *, groups: Any = None) -> ChurnRegression:
-        """Fit on measures/attributes ``X`` and boolean outcome ``y``.
+    def fit(self, X: pd.DataFrame | np.ndarray, y: Any = None, *,
+            groups: Any = None) -> ChurnRegression:
+        """Fit on measures/attributes ``X`` and the yes/no outcome ``y``.
 
         Parameters
         ----------
         X
             One row per observation; numeric columns are measures, text/categorical columns
-            attributes. Missing measure values are filled with the measure's median.
+            attributes (text needs a DataFrame). Missing measure values get the median.
         y
-            Boolean outcome (churned within the horizon).
+            Two-class outcome (churned within the horizon); the larger label (``True``, 1) is
+            the event whose odds the effects describe.
         groups
             Cluster of each row (e.g. ``account_id`` when an account appears at several as-of
             dates); the bootstrap resamples whole clusters so repeated rows do not narrow the
             intervals. Default: rows are independent.
         """
+        if y is None:
+            raise InputError(f"{type(self).__name__} requires y to be passed, but the target y "
+                             "is None; pass the churn outcome column.")
         X = self._as_frame(X)
-        y_arr = np.asarray(y).astype(bool)
-        if len(y_arr) != len(X):
-            raise InputError(f"X has {len(X)} rows but y has {len(y_arr)}; pass matching rows.")
-        if len(np.unique(y_arr)) < 2:
+        y = column_or_1d(y, warn=True)
+        if len(y) != len(X):
+            raise InputError(f"X has {len(X)} rows but y has {len(y)}; pass matching rows.")
+        if y.dtype.kind in "fc":
+            assert_all_finite(y, input_name="y")
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if len(classes) < 2:
             raise InputError(
-                "the outcome has a single value (every row churned or none did); a churn model "
-                "needs both: widen the period or the horizon."
+                f"the outcome has only one class ({classes[0]!r} on every row: every row churned "
+                "or none did); a churn model needs both: widen the period or the horizon."
             )
+        if len(classes) > 2:
+            raise InputError(f"Only binary classification is supported: {type(self).__name__} "
+                             f"models a yes/no outcome, and y has {len(classes)} classes "
+                             f"({', '.join(map(str, classes[:5]))}...).")
+        y_arr = y == classes[1]
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
-        self.classes_ = np.array([False, True])
+        self.classes_ = classes
         self._learn_columns(X, y_arr)
         design = self._design(X)
         self.means_ = design.mean(axis=0)
@@ -235,20 +257,36 @@ class ChurnRegression(ClassifierMixin, BaseEstimator):
         self.model_ = self._new_model().fit(Z, y_arr)
         self.coef_ = self.model_.coef_
         self.intercept_ = self.model_.intercept_
+        self.n_iter_ = self.model_.n_iter_
         boot = self._bootstrap(Z, y_arr, groups)
         self.effects_ = self._effects(boot)
         return self
 
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing measures get the training median
+        tags.classifier_tags.multi_class = False
+        return tags
+
     def _new_model(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, max_iter=self.max_iter)
 
-    @staticmethod
-    def _as_frame(X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
+    def _as_frame(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
+        """``X`` as a DataFrame; arrays are checked like scikit-learn checks them."""
         if isinstance(X, pd.DataFrame):
+            if X.shape[1] == 0:
+                raise InputError(f"Found array with 0 feature(s) (shape={X.shape}) while a "
+                                 "minimum of 1 is required.")
+            numeric = X.select_dtypes("number")
+            if np.isinf(numeric.to_numpy(dtype=float)).any():
+                bad = [c for c in numeric.columns if np.isinf(numeric[c].astype(float)).any()]
+                raise InputError(f"Input X contains infinity in column(s) {bad}; replace it by "
+                                 "a finite value or leave the value missing.")
             return X.reset_index(drop=True)
-        arr = np.asarray(X)
-        if arr.ndim != 2:
-            raise InputError(f"X must be two-dimensional; found shape {arr.shape}.")
+        arr = check_array(X, ensure_all_finite="allow-nan", dtype="numeric")
+        if hasattr(self, "n_features_in_") and arr.shape[1] != self.n_features_in_:
+            raise InputError(f"X has {arr.shape[1]} features, but {type(self).__name__} is "
+                             f"expecting {self.n_features_in_} features as input.")
         return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
 
     def _learn_columns(self, X: pd.DataFrame, y: np.ndarray) -> None:
@@ -421,7 +459,7 @@ class ChurnRegression(ClassifierMixin, BaseEstimator):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
-            raise NotFittedError(
+            raise _NotFittedError(
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with a "
                 "training set before using this estimator."
             )
@@ -439,5 +477,6 @@ class ChurnRegression(ClassifierMixin, BaseEstimator):
         return self.model_.predict_proba(Z)
 
     def predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
-        """``True`` where the churn probability is at least one half."""
-        return self.predict_proba(X)[:, 1] >= 0.5
+        """The event label (``True``) where its probability is at least one half."""
+        self._check_fitted()
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
