@@ -1,11 +1,12 @@
 """Account-month MRR: each account's monthly recurring revenue at every month-end, with movements.
 
 Grain of :func:`account_months`: one row per ``(account_id, month)``. The MRR of a month is the MRR
-in force on its **last day** (ChartMogul's and Baremetrics' month-end snapshot): the sum of the
-account's paid, non-trial lines active that day, a line ``[start_date, end_date)`` being active on
-day ``d`` iff ``start_date <= d`` and (``end_date`` is null or ``end_date > d``). Movements follow
-:mod:`tenure.metrics.movements`; the customer definitions follow
-:class:`~tenure.config.RevenueDefinitions` (see ``docs/settings.md``).
+in force on its **last day** (a month-end snapshot): the sum of the account's paid, non-trial lines
+active that day, a line ``[start_date, end_date)`` being active on day ``d`` iff
+``start_date <= d`` and (``end_date`` is null or ``end_date > d``). Movements follow
+:mod:`tenure.metrics.movements` and the categories of ChartMogul's MRR movements (new business,
+expansion, contraction, churn, reactivation); where vendors disagree, the choice is a setting of
+:class:`~tenure.config.RevenueDefinitions` (see ``docs/movements.md`` and ``docs/settings.md``).
 
 The computation is a chain of named steps over Ibis expressions, so it runs on any Ibis backend
 (DuckDB by default, PySpark for large data) and nothing is executed until the caller asks.
