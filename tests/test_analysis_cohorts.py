@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 
 from tenure.analysis._stats import benjamini_hochberg, wilson_interval
-from tenure.analysis.cohorts import behavioural_cohorts, decile_slope, measure_columns
+from tenure.analysis.cohorts import (
+    behavioural_cohorts,
+    decile_slope,
+    measure_columns,
+    spaced_snapshots,
+)
 from tenure.analysis.segments import segment_churn
 from tenure.errors import InputError
 
@@ -127,3 +132,20 @@ def test_segment_levels_by_hand_and_missing_attribute_values():
     assert levels.loc["(missing)", "observations"] == 2
     # Fisher exact, basic vs rest [[3, 1], [2, 4]]: two-sided p = 0.5238 (scipy, R fisher.test).
     assert levels.loc["basic", "p_value"] == pytest.approx(0.5238095, abs=1e-6)
+
+
+def test_spaced_snapshots_make_outcome_windows_disjoint():
+    """Weekly snapshots (days 0, 7, ... 56) of one account that churns on day 60: with a 30-day
+    window the churn shows at four snapshots (days 35, 42, 49, 56). Spaced by 30 days, day 0
+    is kept, then the first snapshot at least 30 days later (day 35): the churn counts once."""
+    days = np.arange(0, 57, 7)
+    frame = pd.DataFrame({
+        "account_id": "a",
+        "as_of_date": pd.Timestamp("2024-01-01") + pd.to_timedelta(days, unit="D"),
+        "churned_30d": 60 - days <= 30,
+    })
+    spaced = spaced_snapshots(frame, min_gap_days=30)
+    kept = (spaced["as_of_date"] - pd.Timestamp("2024-01-01")).dt.days.tolist()
+    assert kept == [0, 35]
+    assert spaced["churned_30d"].tolist() == [False, True]
+    assert frame["churned_30d"].sum() == 4

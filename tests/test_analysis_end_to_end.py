@@ -86,7 +86,8 @@ def test_api_on_the_training_set_and_lifetimes(project: Path):
                   & (pd.to_datetime(subs["start_date"]) < pd.Timestamp(as_of))]
     assert len(life) == paying["account_id"].nunique()
     analysis = analyze_churn(frame, lifetimes=life, n_bootstrap=0)
-    assert analysis.observations == len(frame)
+    # Weekly snapshots spaced to the 30-day outcome window: about one in five is analysed.
+    assert len(frame) / 6 < analysis.observations < len(frame) / 3
     assert set(analysis.cohorts["measure"]) >= {"active_days_28d", "seat_utilisation_28d"}
     assert analysis.regression.effects_["odds_ratio"].gt(0).all()
     assert analysis.cox is not None

@@ -14,7 +14,8 @@ import pytest
 
 import tenure.analysis as analysis_api
 from tenure.analysis import analyze_churn, analyze_onboarding
-from tenure.analysis.churn import outcome_label
+from tenure.analysis.churn import horizon_days, outcome_label
+from tenure.analysis.cohorts import spaced_snapshots
 from tenure.analysis.report import to_jsonable, write_churn_report, write_onboarding_report
 from tenure.errors import InputError
 
@@ -73,8 +74,12 @@ def churn(business):
 
 
 def test_facade_runs_every_analysis(churn, business):
-    assert churn.observations == len(business["frame"])
-    assert churn.churn_rate == pytest.approx(business["frame"]["churned_30d"].mean())
+    # Snapshots every 14 days, outcome window 30 days: every third snapshot is analysed.
+    spaced = spaced_snapshots(business["frame"], min_gap_days=30)
+    assert len(spaced) < len(business["frame"]) / 2
+    assert churn.observations == len(spaced)
+    assert churn.churn_rate == pytest.approx(spaced["churned_30d"].mean())
+    assert churn.cohorts.groupby("measure")["observations"].sum().eq(len(spaced)).all()
     assert set(churn.retention) == {"all", "plan", "industry"}
     assert churn.cox is not None
     assert churn.reasons is not None
@@ -126,6 +131,8 @@ def test_outcome_labels():
     assert outcome_label("churned_30d") == "30-day churn"
     assert outcome_label("expanded_90d") == "90-day expansion"
     assert outcome_label("left_early") == "left early"
+    assert horizon_days("churned_60d") == 60
+    assert horizon_days("left_early") is None
 
 
 def test_an_unknown_outcome_names_the_column(business):

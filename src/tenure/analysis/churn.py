@@ -22,7 +22,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from tenure.analysis.cohorts import behavioural_cohorts, measure_columns, outcome_series
+from tenure.analysis.cohorts import (
+    behavioural_cohorts,
+    measure_columns,
+    outcome_series,
+    spaced_snapshots,
+)
 from tenure.analysis.early_warning import EarlyWarning, churn_dates, early_warning
 from tenure.analysis.reasons import ChurnReasons, churn_reasons
 from tenure.analysis.regression import ChurnRegression
@@ -36,11 +41,23 @@ from tenure.analysis.survival import (
 )
 from tenure.errors import InputError
 
-__all__ = ["REGRESSION_ATTRIBUTES", "ChurnAnalysis", "analyze_churn", "outcome_label"]
+__all__ = [
+    "REGRESSION_ATTRIBUTES",
+    "ChurnAnalysis",
+    "analyze_churn",
+    "horizon_days",
+    "outcome_label",
+]
 
 #: Attributes entered in the regression and the Cox model (owner and country are tested as
 #: segments only: they have many levels and, usually, no causal story).
 REGRESSION_ATTRIBUTES: tuple[str, ...] = ("plan", "size", "channel", "industry")
+
+
+def horizon_days(outcome: str) -> int | None:
+    """``churned_30d`` -> 30; ``None`` when the name carries no horizon."""
+    match = re.fullmatch(r"[a-z]+_(\d+)d", outcome)
+    return int(match.group(1)) if match else None
 
 
 def outcome_label(outcome: str) -> str:
@@ -61,7 +78,7 @@ class ChurnAnalysis:
     outcome
         Outcome column analysed (e.g. ``churned_30d``).
     observations, churn_rate
-        Rows of the training set with a known outcome, and the share that churned.
+        Snapshots analysed (known outcome, spaced by the horizon) and the share that churned.
     cohorts
         Churn by decile of each measure (see :func:`behavioural_cohorts`).
     segments
@@ -110,7 +127,9 @@ def analyze_churn(
     ----------
     frame
         Training set: ``account_id``, ``as_of_date``, measures, attributes, outcome columns.
-        Rows whose outcome is not yet known (null) are dropped.
+        Rows whose outcome is not yet known (null) are dropped, and each account's snapshots
+        are spaced by the horizon (:func:`spaced_snapshots`) so outcome windows do not overlap;
+        early warning uses every snapshot.
     outcome
         Outcome column, e.g. ``churned_30d``, ``churned_90d``.
     lifetimes
@@ -133,6 +152,10 @@ def analyze_churn(
     if known.empty:
         raise InputError(f"the training set has no row with a known {outcome!r}; use as-of "
                          "dates at least the horizon before the end of the data.")
+    gap = horizon_days(outcome)
+    if gap and {"account_id", "as_of_date"} <= set(known.columns):
+        # Disjoint outcome windows: each churn counts once (see spaced_snapshots).
+        known = spaced_snapshots(known, min_gap_days=gap).reset_index(drop=True)
     y = outcome_series(known, outcome)
     measures = list(measures) if measures is not None else measure_columns(known)
     attributes = (list(attributes) if attributes is not None

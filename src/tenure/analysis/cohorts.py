@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from tenure.analysis._stats import require_columns, wilson_interval
@@ -21,6 +22,7 @@ __all__ = [
     "decile_slope",
     "measure_columns",
     "outcome_series",
+    "spaced_snapshots",
 ]
 
 #: Outcome columns of a training set; never treated as measures.
@@ -57,6 +59,37 @@ def outcome_series(frame: pd.DataFrame, outcome: str) -> pd.Series:
             f"outcome column {outcome!r} must be boolean (0/1); found values {sorted(uniques)}."
         )
     return values.astype(bool)
+
+
+def spaced_snapshots(frame: pd.DataFrame, *, min_gap_days: int) -> pd.DataFrame:
+    """Keep each account's snapshots at least ``min_gap_days`` apart (the first, then greedily).
+
+    Weekly snapshots with a 30-day outcome window overlap: an account that churns is "churned
+    within 30 days" at four or five consecutive snapshots, so counting every snapshot as an
+    independent trial overstates the evidence of every test. Spacing the snapshots by the
+    horizon makes their outcome windows disjoint: each churn is counted once.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"account_id": ["a"] * 5 + ["b"],
+    ...     "as_of_date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15",
+    ...                                   "2024-02-05", "2024-02-12", "2024-01-08"])})
+    >>> spaced_snapshots(frame, min_gap_days=30)["as_of_date"].dt.strftime("%m-%d").tolist()
+    ['01-01', '02-05', '01-08']
+    """
+    require_columns(frame, ["account_id", "as_of_date"], what="the training set",
+                    fix="build it with tenure.models.training_set.training_set().")
+    ordered = frame.assign(_day=pd.to_datetime(frame["as_of_date"])).sort_values(
+        ["account_id", "_day"], kind="stable")
+    days = (ordered["_day"] - pd.Timestamp("1970-01-01")).dt.days.to_numpy()
+    accounts = ordered["account_id"].to_numpy()
+    keep = np.zeros(len(ordered), dtype=bool)
+    last_account, last_day = None, 0
+    for i in range(len(ordered)):
+        if accounts[i] != last_account or days[i] - last_day >= min_gap_days:
+            keep[i] = True
+            last_account, last_day = accounts[i], days[i]
+    return ordered[keep].drop(columns="_day")
 
 
 def behavioural_cohorts(
