@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_measures_data import AS_OF, tiny_config, tiny_tables
 
 from tenure.measures import compute_measures
 from tenure.warehouse import Warehouse
+from test_measures_data import AS_OF, tiny_config, tiny_tables
 
 pytestmark = pytest.mark.spark
 
@@ -19,7 +19,7 @@ DATABASE = "tenure_measures_parity"
 
 
 @pytest.fixture
-def spark_warehouse(spark_backend) -> Warehouse:  # noqa: ANN001
+def spark_warehouse(spark_backend) -> Warehouse:
     session = spark_backend._session
     previous = session.catalog.currentDatabase()
     session.sql(f"DROP DATABASE IF EXISTS {DATABASE} CASCADE")
