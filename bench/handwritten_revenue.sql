@@ -1,7 +1,8 @@
 -- The revenue metrics written by hand as plain DuckDB SQL: the yardstick Tenure is benchmarked
 -- against (bench/revenue.py). Month-end MRR snapshot, five movements, logo churn, monthly GRR/NRR,
 -- trailing-twelve-month NRR and cohort retention. Parameters: $first (first month) and $end
--- (exclusive month bound). It has no definition settings (trials excluded, service-end churn).
+-- (exclusive month bound). Default definitions only: trials excluded, churn at service end,
+-- same-month join-and-leave included, every return a reactivation.
 CREATE OR REPLACE TEMP TABLE hand_account_months AS
 WITH months AS (
     SELECT CAST(range AS DATE) AS month,
@@ -9,43 +10,77 @@ WITH months AS (
     FROM range(CAST($first AS DATE), CAST($end AS DATE), INTERVAL 1 MONTH)
 ),
 paid_lines AS (
-    SELECT account_id, mrr, start_date, end_date
+    SELECT account_id, mrr, start_date, COALESCE(end_date, DATE '9999-12-31') AS end_date
     FROM subscriptions
-    WHERE NOT is_trial AND mrr > 0
+    WHERE NOT is_trial AND mrr > 0 AND (end_date IS NULL OR end_date > start_date)
+),
+-- every line with each month it touches
+line_months AS (
+    SELECT l.*, m.month, m.last_day
+    FROM paid_lines l
+    JOIN months m ON l.start_date <= m.last_day AND l.end_date > m.month
 ),
 snapshot AS (
-    SELECT l.account_id, m.month, SUM(l.mrr) AS mrr
-    FROM paid_lines l
-    JOIN months m
-      ON l.start_date <= m.last_day AND (l.end_date IS NULL OR l.end_date > m.last_day)
-    GROUP BY l.account_id, m.month
+    SELECT account_id, month,
+           SUM(mrr) FILTER (WHERE end_date > last_day) AS mrr,
+           bool_and(start_date >= month AND end_date <= last_day) AS all_inside
+    FROM line_months
+    GROUP BY account_id, month
+),
+-- same-month join and leave: no MRR at either month-end, paid service inside the month: its
+-- size is the largest MRR in force on any day, reached on some line's start day
+peaks AS (
+    SELECT account_id, month, MAX(day_mrr) AS joined_and_left_mrr
+    FROM (
+        SELECT d.account_id, d.month, d.start_date, SUM(l.mrr) AS day_mrr
+        FROM line_months d
+        JOIN line_months l
+          ON l.account_id = d.account_id AND l.month = d.month
+         AND l.start_date <= d.start_date AND l.end_date > d.start_date
+        JOIN snapshot s ON s.account_id = d.account_id AND s.month = d.month AND s.all_inside
+        GROUP BY d.account_id, d.month, d.start_date
+    )
+    GROUP BY account_id, month
+),
+paid_months AS (
+    SELECT s.account_id, s.month, COALESCE(s.mrr, 0) AS mrr, p.joined_and_left_mrr
+    FROM snapshot s LEFT JOIN peaks p USING (account_id, month)
+    WHERE s.mrr > 0 OR p.joined_and_left_mrr IS NOT NULL
 ),
 first_paid AS (
-    SELECT account_id, MIN(month) AS first_paid_month FROM snapshot GROUP BY account_id
+    SELECT account_id, MIN(month) AS first_paid_month FROM paid_months GROUP BY account_id
 ),
 spine AS (
     SELECT f.account_id, m.month, f.first_paid_month
     FROM first_paid f JOIN months m ON m.month >= f.first_paid_month
 ),
 filled AS (
-    SELECT s.account_id, s.month, s.first_paid_month, COALESCE(n.mrr, 0) AS mrr
-    FROM spine s LEFT JOIN snapshot n USING (account_id, month)
+    SELECT s.account_id, s.month, s.first_paid_month, COALESCE(p.mrr, 0) AS mrr,
+           p.joined_and_left_mrr
+    FROM spine s LEFT JOIN paid_months p USING (account_id, month)
 ),
 lagged AS (
     SELECT *, COALESCE(LAG(mrr) OVER (PARTITION BY account_id ORDER BY month), 0) AS previous_mrr
     FROM filled
+),
+started AS (
+    SELECT *,
+        previous_mrr = 0 AND (mrr > 0 OR joined_and_left_mrr IS NOT NULL) AS starts,
+        CASE WHEN mrr > 0 THEN mrr ELSE COALESCE(joined_and_left_mrr, 0) END AS started_mrr
+    FROM lagged
 )
-SELECT *,
-    CASE WHEN previous_mrr = 0 AND mrr > 0 AND month = first_paid_month THEN mrr ELSE 0 END
-        AS new_mrr,
-    CASE WHEN previous_mrr = 0 AND mrr > 0 AND month > first_paid_month THEN mrr ELSE 0 END
-        AS reactivation_mrr,
+SELECT account_id, month, first_paid_month, mrr, previous_mrr,
+    joined_and_left_mrr IS NOT NULL AS joined_and_left,
+    CASE WHEN starts AND month = first_paid_month THEN started_mrr ELSE 0 END AS new_mrr,
+    CASE WHEN starts AND month > first_paid_month THEN started_mrr ELSE 0 END AS reactivation_mrr,
     CASE WHEN previous_mrr > 0 AND mrr > previous_mrr THEN mrr - previous_mrr ELSE 0 END
         AS expansion_mrr,
     CASE WHEN previous_mrr > 0 AND mrr > 0 AND mrr < previous_mrr THEN mrr - previous_mrr ELSE 0 END
         AS contraction_mrr,
-    CASE WHEN previous_mrr > 0 AND mrr = 0 THEN -previous_mrr ELSE 0 END AS churned_mrr
-FROM lagged;
+    CASE WHEN previous_mrr > 0 AND mrr = 0 THEN -previous_mrr
+         WHEN joined_and_left_mrr IS NOT NULL THEN -joined_and_left_mrr
+         ELSE 0 END AS churned_mrr
+FROM started;
 
 CREATE OR REPLACE TEMP TABLE hand_monthly AS
 WITH totals AS (
@@ -74,7 +109,7 @@ ttm AS (
 )
 SELECT t.*,
        12 * t.mrr AS arr,
-       t.mrr / NULLIF(t.customers, 0) AS arpa,
+       ROUND(t.mrr / NULLIF(t.customers, 0), 2) AS arpa,
        t.churned_customers / NULLIF(t.previous_customers, 0) AS logo_churn_rate,
        t.retained_capped / NULLIF(t.previous_mrr, 0) AS grr,
        t.retained / NULLIF(t.previous_mrr, 0) AS nrr,
@@ -91,14 +126,21 @@ WITH sized AS (
            account_id, mrr
     FROM hand_account_months
 ),
+-- a cohort is the accounts paying at the end of their first paid month
+members AS (
+    SELECT account_id, cohort, mrr AS starting_mrr
+    FROM sized WHERE months_since_start = 0 AND mrr > 0
+),
 starts AS (
-    SELECT cohort, COUNT(*) AS cohort_customers, SUM(mrr) AS cohort_mrr
-    FROM sized WHERE months_since_start = 0 GROUP BY cohort
+    SELECT cohort, COUNT(*) AS cohort_customers, SUM(starting_mrr) AS cohort_mrr
+    FROM members GROUP BY cohort
 )
 SELECT s.cohort, s.months_since_start, st.cohort_customers, st.cohort_mrr,
        COUNT(*) FILTER (WHERE s.mrr > 0) AS customers, SUM(s.mrr) AS mrr,
        COUNT(*) FILTER (WHERE s.mrr > 0) / st.cohort_customers AS logo_retention,
        SUM(s.mrr) / NULLIF(st.cohort_mrr, 0) AS revenue_retention
-FROM sized s JOIN starts st USING (cohort)
+FROM sized s
+JOIN members m USING (account_id, cohort)
+JOIN starts st USING (cohort)
 GROUP BY s.cohort, s.months_since_start, st.cohort_customers, st.cohort_mrr
 ORDER BY s.cohort, s.months_since_start;

@@ -165,7 +165,8 @@ def metrics(
     start, end = _period(first, last)
     with warehouse:
         result = revenue_metrics(
-            warehouse, start=start, end=end, definitions=config.definitions, by=by
+            warehouse, start=start, end=end, definitions=config.definitions, by=by,
+            include_accounts=which is MetricsTable.accounts,
         )
     df = {
         MetricsTable.monthly: result.monthly,

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import ibis
 import pandas as pd
 
 from tenure.config import RevenueDefinitions
@@ -49,7 +50,8 @@ class RevenueMetrics:
         One row per trial-start month: trials started, converted, conversion rate, time to convert
         (empty when there is no ``trials`` table).
     account_months
-        Grain (account_id, month): each account's MRR and movements, for drilling into a number.
+        Grain (account_id, month): each account's MRR and movements, for drilling into a number
+        (empty unless asked for with ``include_accounts=True``).
     """
 
     period: MonthRange
@@ -60,6 +62,13 @@ class RevenueMetrics:
     cohorts: pd.DataFrame
     trials: pd.DataFrame
     account_months: pd.DataFrame = field(repr=False)
+
+
+def _frame(expr: ibis.Table) -> pd.DataFrame:
+    """Execute ``expr`` into pandas through Arrow: money stays ``Decimal``, dates become
+    ``datetime64``. (Arrow's conversion is an order of magnitude faster than Ibis's own
+    ``to_pandas`` for decimal columns.)"""
+    return expr.to_pyarrow().to_pandas(date_as_object=False)
 
 
 def _segments(by: str | list[str] | None) -> list[str]:
@@ -75,6 +84,7 @@ def revenue_metrics(
     end: date | None = None,
     definitions: RevenueDefinitions | None = None,
     by: str | list[str] | None = None,
+    include_accounts: bool = False,
 ) -> RevenueMetrics:
     """Compute every revenue metric for months ``[start, end)``.
 
@@ -90,6 +100,8 @@ def revenue_metrics(
     by
         Segment column(s): ``plan`` or an account attribute (industry, country, size, channel,
         owner). Totals are the sum of segments.
+    include_accounts
+        Also return the account-month table (one row per account and month: large).
     """
     definitions = definitions or RevenueDefinitions()
     segments = _segments(by)
@@ -115,27 +127,31 @@ def revenue_metrics(
         # Step 2: monthly totals and retention, per segment when asked.
         monthly = retention_by_month(am, by=segments or None)
         monthly = monthly.filter(monthly.month >= period.start).order_by([*segments, "month"])
-        monthly_df = monthly.to_pandas()
+        monthly_df = _frame(monthly)
 
         # Step 3: unit economics and the profit equation (company level only).
         spend = warehouse.table("spend") if warehouse.has_table("spend") else None
         ue = unit_economics_by_month(am, spend)
-        ue_df = ue.filter(ue.month >= period.start).order_by("month").to_pandas()
+        ue_df = _frame(ue.filter(ue.month >= period.start).order_by("month"))
 
         # Step 4: cohorts by first paid month, within the range.
         cohorts = cohort_retention(am.filter(am.first_paid_month >= period.start), by=None)
-        cohorts_df = cohorts.order_by(["cohort", "months_since_start"]).to_pandas()
+        cohorts_df = _frame(cohorts.order_by(["cohort", "months_since_start"]))
 
         # Step 5: trial conversion by trial-start month.
         if warehouse.has_table("trials"):
             trials = trial_metrics(
                 warehouse.table("trials"), subscriptions, start=period.start, end=period.end
             )
-            trials_df = trials.to_pandas()
+            trials_df = _frame(trials.order_by("month"))
         else:
             trials_df = pd.DataFrame()
 
-        am_df = am.filter(in_range).order_by(["account_id", "month"]).to_pandas()
+        am_df = (
+            _frame(am.filter(in_range).order_by(["account_id", "month"]))
+            if include_accounts
+            else pd.DataFrame()
+        )
     finally:
         am.release()
     return RevenueMetrics(
