@@ -97,3 +97,16 @@ def test_a_missing_warehouse_table_is_a_clear_error(tmp_path: Path):
     result = CliRunner().invoke(app, ["analyze", "churn", "--project", str(tmp_path)])
     assert result.exit_code != 0
     assert "load it first" in str(result.exception)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--horizon", "0"], "--horizon must be a positive number of days (found 0)"),
+        (["--as-of", "2024-13-01"], "--as-of '2024-13-01' is not a date; write it as YYYY-MM-DD"),
+    ],
+)
+def test_bad_options_are_named_with_the_fix(project: Path, args: list[str], message: str):
+    result = CliRunner().invoke(app, ["analyze", "churn", "--project", str(project), *args])
+    assert result.exit_code != 0
+    assert message in str(result.exception)

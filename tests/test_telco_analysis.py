@@ -65,10 +65,12 @@ def test_regression_reproduces_the_published_validation_auc(telco: pd.DataFrame)
     model.fit(train[features], train["churn"])
     auc = roc_auc_score(val["churn"], model.predict_proba(val[features])[:, 1])
     assert auc == pytest.approx(0.8439, abs=0.005)
+    assert auc >= 0.8439  # standardising before the penalised fit beats it on the same split
     # With Tenure's defaults (log/count scales, correlated charges grouped) it still holds.
     default = ChurnRegression(n_bootstrap=0).fit(train[features], train["churn"])
     auc_default = roc_auc_score(val["churn"], default.predict_proba(val[features])[:, 1])
     assert auc_default == pytest.approx(0.8439, abs=0.005)
+    assert auc_default >= 0.8439
     # Tenure and total charges move together (Spearman 0.89): one represents both.
     groups = default.groups_.set_index("member")
     assert groups.loc["totalcharges", "representative"] == "tenure"
