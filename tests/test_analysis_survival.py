@@ -170,3 +170,18 @@ def test_negative_durations_are_refused_with_the_row():
     life = pd.DataFrame({"duration": [1.0, -2.0], "churned": [True, False]})
     with pytest.raises(InputError, match=r"negative 'duration' \(-2.0\) at row 1"):
         kaplan_meier(life)
+
+
+def test_expected_remaining_lifetime_from_a_cox_model():
+    """Each customer's own Cox curve: new pro customers (hazard 0.05) can expect about
+    (1 - exp(-0.05 * 24)) / 0.05 = 13.98 months of the next 24, basic ones (0.10) 9.09."""
+    life = _exponential_lifetimes()
+    model = cox_hazards(life, covariates=["plan"])
+    out = expected_remaining_lifetime(life, model=model, horizon=24.0).merge(
+        life[["account_id", "plan"]], on="account_id")
+    new = out[out["tenure"] < 3.0].groupby("plan")["expected_remaining"].mean()
+    assert new["basic"] == pytest.approx((1 - np.exp(-2.4)) / 0.10, rel=0.1)
+    assert new["pro"] == pytest.approx((1 - np.exp(-1.2)) / 0.05, rel=0.1)
+    # Same tenure, same plan: the same expectation.
+    same = out[out["plan"] == "pro"].sort_values("tenure").head(2)
+    assert same["expected_remaining"].iloc[0] >= same["expected_remaining"].iloc[1]

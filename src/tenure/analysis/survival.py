@@ -17,8 +17,9 @@ per customer with a duration and a ``churned`` event flag, ``False`` meaning sti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -265,6 +266,29 @@ def _step_value(times: np.ndarray, surv: np.ndarray, t: float) -> float:
     return 1.0 if k < 0 else float(surv[k])
 
 
+def _km_curves(lifetimes: pd.DataFrame, current: pd.DataFrame, *, by: str | None,
+               duration: str, event: str) -> Callable[[Any], tuple[np.ndarray, np.ndarray]]:
+    """Each current customer's Kaplan-Meier curve (that of its group) as (times, survival)."""
+    curves = kaplan_meier(lifetimes, by=by, duration=duration, event=event)
+    keys = (current[by].astype("string").fillna("(missing)") if by
+            else pd.Series(_ALL, index=current.index))
+    steps = {}
+    for group, kmf in curves.fitters.items():
+        sf = kmf.survival_function_.iloc[:, 0]
+        steps[group] = (sf.index.to_numpy(dtype=float), sf.to_numpy(dtype=float))
+    return lambda idx: steps[str(keys[idx])]
+
+
+def _cox_curves(model: CoxModel, lifetimes: pd.DataFrame,
+                current: pd.DataFrame) -> Callable[[Any], tuple[np.ndarray, np.ndarray]]:
+    """Each current customer's Cox survival curve as (times, survival)."""
+    columns = list(model.fitter.params_.index)
+    design = cox_design(lifetimes, model.covariates).reindex(columns=columns, fill_value=0.0)
+    curves = model.fitter.predict_survival_function(design.loc[current.index])
+    times = curves.index.to_numpy(dtype=float)
+    return lambda idx: (times, curves[idx].to_numpy(dtype=float))
+
+
 def expected_remaining_lifetime(
     lifetimes: pd.DataFrame,
     *,
@@ -273,6 +297,7 @@ def expected_remaining_lifetime(
     duration: str = "duration",
     event: str = "churned",
     id_column: str = "account_id",
+    model: CoxModel | None = None,
 ) -> pd.DataFrame:
     """Expected further lifetime of each current customer, given its tenure so far.
 
@@ -281,6 +306,10 @@ def expected_remaining_lifetime(
     customer's group (``by``) and ``h`` the horizon (default the longest observed duration:
     beyond it the curve is unknown, so the mean is *restricted*; Klein & Moeschberger 2003,
     section 4.5). Customers already at or past the horizon get 0.
+
+    With a fitted Cox ``model`` (from :func:`cox_hazards` on the same lifetimes), ``S`` is
+    each customer's own curve, the baseline survival raised to its relative hazard, so two
+    customers of the same tenure differ by their covariates; ``by`` is then ignored.
 
     Returns
     -------
@@ -299,16 +328,13 @@ def expected_remaining_lifetime(
     _check_lifetimes(lifetimes, duration, event)
     require_columns(lifetimes, [id_column], what="the lifetimes table",
                     fix=f"include the customer identifier {id_column!r}.")
-    curves = kaplan_meier(lifetimes, by=by, duration=duration, event=event)
     h = float(horizon if horizon is not None else lifetimes[duration].max())
     current = lifetimes[~lifetimes[event].astype(bool)]
-    keys = (current[by].astype("string").fillna("(missing)") if by
-            else pd.Series(_ALL, index=current.index))
+    curve_of = (_cox_curves(model, lifetimes, current) if model is not None
+                else _km_curves(lifetimes, current, by=by, duration=duration, event=event))
     rows = []
     for idx, row in current.iterrows():
-        kmf = curves.fitters[str(keys[idx])]
-        sf = kmf.survival_function_.iloc[:, 0]
-        times, surv = sf.index.to_numpy(dtype=float), sf.to_numpy(dtype=float)
+        times, surv = curve_of(idx)
         t = float(row[duration])
         s_t = _step_value(times, surv, t)
         remaining = _area_under_step(times, surv, t, h) / s_t if s_t > 0 else 0.0
