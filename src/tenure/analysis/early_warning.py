@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,25 @@ import pandas as pd
 from tenure.analysis._stats import rank_biserial, require_columns
 from tenure.analysis.cohorts import measure_columns
 
-__all__ = ["TENURE_BANDS", "EarlyWarning", "churn_dates", "early_warning", "tenure_band"]
+__all__ = [
+    "TENURE_BANDS",
+    "EarlyWarning",
+    "Signal",
+    "churn_dates",
+    "early_warning",
+    "tenure_band",
+]
+
+
+class Signal(StrEnum):
+    """What kind of warning a measure gives (see docs/analysis.md, "Early warning")."""
+
+    #: Significant at least ``leading_days`` before churn: time to act.
+    LEADING = "leading"
+    #: Significant only in the last days before churn: too late to act.
+    LAGGING = "lagging"
+    #: Never significant.
+    NONE = "none"
 
 #: Tenure bands (months, half-open) used to match churners with comparable retained accounts.
 TENURE_BANDS: tuple[tuple[float, float, str], ...] = (
@@ -190,11 +209,11 @@ def _lead_times(by_lag: pd.DataFrame, leading_days: int) -> pd.DataFrame:
         peak = tested.loc[tested["effect"].abs().idxmax()] if len(tested) else None
         peak_effect = float(peak["effect"]) if peak is not None else float("nan")
         if np.isnan(lead):
-            signal = "none"
+            signal = Signal.NONE
         elif lead >= leading_days:
-            signal = "leading"
+            signal = Signal.LEADING
         else:
-            signal = "lagging"
+            signal = Signal.LAGGING
         rows.append({
             "measure": m, "lead_time_days": lead,
             "direction": "higher" if peak_effect > 0 else "lower",
