@@ -21,6 +21,7 @@ from plotly.offline import get_plotlyjs
 
 from tenure.analysis import charts
 from tenure.analysis.churn import ChurnAnalysis, outcome_label
+from tenure.analysis.cohorts import decile_slope
 from tenure.analysis.onboarding import OnboardingAnalysis
 from tenure.analysis.regression import ChurnRegression
 
@@ -116,15 +117,15 @@ def churn_json(analysis: ChurnAnalysis) -> dict[str, Any]:
 def _churn_sections(a: ChurnAnalysis) -> list[dict[str, Any]]:
     label = outcome_label(a.outcome)
     sections = []
-    slopes = (a.cohorts.dropna(subset=["decile"]).groupby("measure")["churn_rate"]
-              .agg(lambda s: s.max() - s.min()).sort_values(ascending=False))
+    # The six measures whose churn rate differs most between their lowest and highest decile.
+    steepest = decile_slope(a.cohorts)["measure"].head(6)
     sections.append({
         "title": "Behavioural cohorts",
         "text": [(f"Share of account snapshots that saw {label}, by decile of each measure "
                  "(D1 = lowest values), with Wilson 95% intervals. A steady slope marks a "
                  "measure that matters; overlapping intervals, one that does not.")],
         "figures": [_html(charts.decile_bars(a.cohorts, m, outcome=label))
-                    for m in slopes.index[:6]],
+                    for m in steepest],
         "tables": [_table("Deciles of every measure", a.cohorts, limit=200)],
     })
     flagged = a.segments.flagged()
