@@ -16,6 +16,15 @@ with the MRR on the last day of the previous month:
 In every row ``new + expansion + reactivation + contraction + churned == mrr - previous_mrr``
 exactly (decimal arithmetic), and at most one of the five is non-zero except on a
 joined-and-left row, where new (or reactivation) X and churned -X cancel out.
+
+Sources and choices. The five categories are ChartMogul's MRR movements (help centre, "Data Table
+and MRR Movements"): reactivation is "a previously paying customer that had churned" returning to
+a paid plan, with no time limit. Vendors disagree on two points, both settings here:
+
+* same-month join and leave: ProfitWell ignores such customers entirely, Chargify counts them as
+  new and churned (as ProfitWell's comparison page reports); Tenure includes them by default;
+* how long a return stays a reactivation: ChartMogul and ProfitWell set no limit (Tenure's
+  default), Chargify treats returns after 90 days as new business.
 """
 
 from __future__ import annotations
