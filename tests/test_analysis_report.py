@@ -145,3 +145,19 @@ def test_every_public_name_is_documented():
     undocumented = [name for name in analysis_api.__all__
                     if not re.search(rf"\b{re.escape(name)}\b", text)]
     assert undocumented == [], f"docs/analysis.md does not mention {undocumented}"
+
+
+def test_every_analyze_option_is_documented():
+    import typer
+
+    from tenure.cli.analyze import analyze_app
+
+    text = DOCS.read_text()
+    group = typer.main.get_command(analyze_app)
+    for name, command in group.commands.items():
+        assert f"tenure analyze {name}" in text
+        for param in command.params:
+            long_names = [o for o in param.opts if o.startswith("--")]
+            assert any(f"`{o}`" in text for o in long_names), (
+                f"docs/analysis.md does not explain {long_names} of `tenure analyze {name}`"
+            )
