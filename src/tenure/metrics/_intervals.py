@@ -121,7 +121,7 @@ def paid_lines(subscriptions: ir.Table, definitions: RevenueDefinitions) -> ir.T
     ...     "start_date": [date(2024, 1, 15)], "end_date": [None]},
     ...     schema={"account_id": "string", "plan": "string", "mrr": "decimal(18,2)",
     ...             "start_date": "date", "end_date": "date"})
-    >>> paid_lines(subs, RevenueDefinitions()).end_date.execute().tolist()
+    >>> paid_lines(subs, RevenueDefinitions()).end_date.to_pyarrow().to_pylist()
     [datetime.date(9999, 12, 31)]
     """
     lines = _standard_lines(subscriptions)

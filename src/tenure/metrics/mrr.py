@@ -207,9 +207,21 @@ def account_months(
 
     Examples
     --------
-    >>> am = account_months(wh.table("subscriptions"), start=date(2024, 1, 1),
-    ...                     end=date(2025, 1, 1))                    # doctest: +SKIP
-    >>> am.filter(am.movement == "churn").to_pandas()                 # doctest: +SKIP
+    Basic at 10.00 from January 10, replaced on March 15 by pro at 30.00, still running:
+
+    >>> subs = ibis.memtable(
+    ...     {"account_id": ["a", "a"], "plan": ["basic", "pro"],
+    ...      "mrr": [Decimal("10.00"), Decimal("30.00")],
+    ...      "start_date": [date(2024, 1, 10), date(2024, 3, 15)],
+    ...      "end_date": [date(2024, 3, 15), None]},
+    ...     schema={"account_id": "string", "plan": "string", "mrr": "decimal(18,2)",
+    ...             "start_date": "date", "end_date": "date"})
+    >>> am = account_months(subs, start=date(2024, 1, 1), end=date(2024, 4, 1))
+    >>> rows = am.order_by("month").to_pyarrow().to_pylist()
+    >>> [(f"{r['month']:%Y-%m}", str(r["mrr"]), r["movement"], r["plan"])
+    ...  for r in rows]  # doctest: +NORMALIZE_WHITESPACE
+    [('2024-01', '10.00', 'new', 'basic'), ('2024-02', '10.00', None, 'basic'),
+     ('2024-03', '30.00', 'expansion', 'pro')]
     """
     period = MonthRange(start, end)
     definitions = definitions if definitions is not None else RevenueDefinitions()
@@ -303,7 +315,17 @@ def mrr_by_month(
 
     Examples
     --------
-    >>> mrr_by_month(am, by="plan").to_pandas()  # doctest: +SKIP
+    >>> subs = ibis.memtable(
+    ...     {"account_id": ["a", "b"], "plan": ["basic", "basic"],
+    ...      "mrr": [Decimal("10.00"), Decimal("25.00")],
+    ...      "start_date": [date(2024, 1, 10), date(2024, 1, 20)],
+    ...      "end_date": [None, date(2024, 2, 5)]},
+    ...     schema={"account_id": "string", "plan": "string", "mrr": "decimal(18,2)",
+    ...             "start_date": "date", "end_date": "date"})
+    >>> am = account_months(subs, start=date(2024, 1, 1), end=date(2024, 3, 1))
+    >>> totals = mrr_by_month(am).to_pyarrow().to_pylist()
+    >>> [(str(t["mrr"]), t["customers"], str(t["churned_mrr"])) for t in totals]
+    [('35.00', 2, '0.00'), ('10.00', 1, '-25.00')]
     """
     am = account_months_table
     segments = [by] if isinstance(by, str) else list(by or [])
