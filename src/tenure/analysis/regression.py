@@ -374,12 +374,19 @@ class ChurnRegression(ClassifierMixin, BaseEstimator):
                    else pd.factorize(np.asarray(groups))[0])
         rows_of = pd.Series(np.arange(len(y))).groupby(cluster).apply(np.asarray).tolist()
         coefs = []
-        while len(coefs) < self.n_bootstrap:
+        for _ in range(20 * self.n_bootstrap):
             pick = rng.integers(0, len(rows_of), len(rows_of))
             idx = np.concatenate([rows_of[i] for i in pick])
             if y[idx].all() or not y[idx].any():
-                continue
+                continue  # a resample with one class cannot be fitted; draw again
             coefs.append(self._new_model().fit(Z[idx], y[idx]).coef_[0])
+            if len(coefs) == self.n_bootstrap:
+                break
+        else:
+            raise InputError(
+                f"only {len(coefs)} of {self.n_bootstrap} bootstrap resamples held both "
+                "outcomes: too few churners for intervals; pass n_bootstrap=0 or more data."
+            )
         return np.asarray(coefs)
 
     # -- effects in words -----------------------------------------------------------------
