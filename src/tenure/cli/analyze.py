@@ -65,10 +65,13 @@ def _lifetimes(warehouse: Warehouse, config: ProjectConfig, as_of: date) -> pd.D
     from tenure.measures.population import OPEN_END, subscription_lines
 
     lines = subscription_lines(warehouse, config.definitions).to_pandas()
-    # Running lines carry a far-future end in the warehouse; a lifetime wants null.
-    lines["end_date"] = lines["end_date"].where(lines["end_date"] != OPEN_END, None)
+    # Running lines carry a far-future end (OPEN_END) in the warehouse; a lifetime wants null.
+    lines["end_date"] = [
+        None if end is None or pd.isna(end) or end.year >= OPEN_END.year else end
+        for end in lines["end_date"]
+    ]
     accounts = warehouse.table("accounts").to_pandas()
-    return customer_lifetimes(pd.DataFrame(lines), accounts, as_of=as_of)
+    return customer_lifetimes(lines, accounts, as_of=as_of)
 
 
 def _paths(project: Path, output: Path | None, json_path: Path | None,
