@@ -97,6 +97,7 @@ def churn(
     """Why customers churn: deciles, segments, drivers, survival, reasons, early warning."""
     from tenure.analysis.churn import analyze_churn
     from tenure.analysis.report import write_churn_report
+    from tenure.measures import project_measures_config
     from tenure.models.training_set import training_set
 
     if horizon < 1:
@@ -104,7 +105,8 @@ def churn(
     config, warehouse = open_project(project)
     with console.status("building the training set and analysing churn"), warehouse:
         observed = _as_of(warehouse, as_of)
-        frame = training_set(warehouse, horizons=(horizon,), definitions=config.definitions)
+        frame = training_set(warehouse, horizons=(horizon,), definitions=config.definitions,
+                             config=project_measures_config(project))
         if frame.empty:
             raise InputError(f"the training set is empty: no paying account has an as-of date at "
                              f"least {horizon} days before the end of the data; load more "
