@@ -142,7 +142,9 @@ def behavioural_cohorts(
         values = pd.to_numeric(frame[measure], errors="coerce").astype(float)
         present = values.notna()
         decile = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-        if present.any():
+        if values[present].nunique() == 1:
+            decile[present] = 1  # one value: one bin (qcut finds no edges to cut at)
+        elif present.any():
             codes = pd.qcut(values[present], bins, labels=False, duplicates="drop")
             decile[present] = codes.astype(int) + 1
         grouped = (
