@@ -13,6 +13,9 @@ Examples
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -71,6 +74,29 @@ def _frame(expr: ibis.Table) -> pd.DataFrame:
     return expr.to_pyarrow().to_pandas(date_as_object=False)
 
 
+@contextmanager
+def _materialised(warehouse: Warehouse, expr: ibis.Table) -> Iterator[ibis.Table]:
+    """``expr`` computed once and stored on the engine for the queries that read it.
+
+    DuckDB keeps it as a temporary table (``Table.cache``). On other engines the result is
+    fetched and registered as a temporary view: ibis 12's ``cache`` does not work on PySpark.
+    """
+    if warehouse.is_duckdb:
+        cached = expr.cache()
+        try:
+            yield cached
+        finally:
+            cached.release()
+        return
+    con = warehouse.con
+    name = f"tenure_account_months_{uuid.uuid4().hex[:12]}"
+    view = con.create_view(name, ibis.memtable(con.to_pyarrow(expr)), overwrite=True)
+    try:
+        yield view
+    finally:
+        con.drop_view(name, force=True)
+
+
 def _segments(by: str | list[str] | None) -> list[str]:
     if by is None:
         return []
@@ -114,14 +140,14 @@ def revenue_metrics(
     # Step 1: account-month MRR with movements, computed once and cached on the engine. The
     # twelve months before the range are included so trailing-twelve-month retention is right.
     history_start = min(covered.start, add_months(period.start, -12))
-    am = account_months(
+    expr = account_months(
         subscriptions,
         start=history_start,
         end=period.end,
         definitions=definitions,
         accounts=accounts,
-    ).cache()
-    try:
+    )
+    with _materialised(warehouse, expr) as am:
         in_range = am.month >= period.start
 
         # Step 2: monthly totals and retention, per segment when asked.
@@ -152,8 +178,6 @@ def revenue_metrics(
             if include_accounts
             else pd.DataFrame()
         )
-    finally:
-        am.release()
     return RevenueMetrics(
         period=period,
         definitions=definitions,
