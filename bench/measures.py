@@ -64,14 +64,21 @@ population AS (
     SELECT account_id, as_of_date FROM trial
     WHERE (account_id, as_of_date) NOT IN (SELECT (account_id, as_of_date) FROM paid)
 ),
-daily AS (
-    SELECT account_id, user_id, event_name, CAST(occurred_at AS DATE) AS day, count(*) AS n
+-- Daily roll-ups, each at the grain its measures need, then joined to the as-of dates whose
+-- window covers the day (about 4 dates per day for a 28-day window on a weekly grid).
+counts AS (
+    SELECT account_id, CAST(occurred_at AS DATE) AS day, event_name, count(*) AS n
     FROM events
     WHERE occurred_at < (SELECT max(as_of_date) FROM as_of_grid)
     GROUP BY ALL
 ),
+users AS (
+    SELECT DISTINCT account_id, CAST(occurred_at AS DATE) AS day, user_id
+    FROM events
+    WHERE occurred_at < (SELECT max(as_of_date) FROM as_of_grid)
+),
 w28 AS (
-    SELECT a.as_of_date, d.account_id,
+    SELECT a.as_of_date, c.account_id,
            sum(n) AS events_28d,
            sum(n) FILTER (WHERE event_name = 'login') AS logins_28d,
            sum(n) FILTER (WHERE event_name = 'dashboard_view') AS dashboard_views_28d,
@@ -80,20 +87,24 @@ w28 AS (
            sum(n) FILTER (WHERE event_name = 'export') AS exports_28d,
            sum(n) FILTER (WHERE event_name = 'api_call') AS api_calls_28d,
            count(DISTINCT day) AS active_days_28d,
-           count(DISTINCT user_id) AS active_users_28d,
            count(DISTINCT event_name) AS feature_breadth_28d
-    FROM daily d JOIN as_of_grid a ON d.day >= a.as_of_date - 28 AND d.day < a.as_of_date
+    FROM counts c JOIN as_of_grid a ON c.day >= a.as_of_date - 28 AND c.day < a.as_of_date
+    GROUP BY ALL
+),
+u28 AS (
+    SELECT a.as_of_date, u.account_id, count(DISTINCT user_id) AS active_users_28d
+    FROM users u JOIN as_of_grid a ON u.day >= a.as_of_date - 28 AND u.day < a.as_of_date
     GROUP BY ALL
 ),
 w90 AS (
-    SELECT a.as_of_date, d.account_id,
+    SELECT a.as_of_date, c.account_id,
            sum(n) FILTER (WHERE event_name = 'invite_user') AS invites_90d,
            sum(n) FILTER (WHERE event_name = 'integration_setup') AS integrations_90d
-    FROM daily d JOIN as_of_grid a ON d.day >= a.as_of_date - 90 AND d.day < a.as_of_date
+    FROM counts c JOIN as_of_grid a ON c.day >= a.as_of_date - 90 AND c.day < a.as_of_date
     WHERE event_name IN ('invite_user', 'integration_setup')
     GROUP BY ALL
 ),
-active_days AS (SELECT DISTINCT account_id, day FROM daily),
+active_days AS (SELECT DISTINCT account_id, day FROM counts),
 last_seen AS (
     SELECT p.account_id, p.as_of_date, p.as_of_date - s.day AS days_since_last_activity
     FROM population p ASOF JOIN active_days s
@@ -111,6 +122,7 @@ SELECT p.account_id, p.as_of_date,
        days_since_last_activity
 FROM population p
 LEFT JOIN w28 USING (account_id, as_of_date)
+LEFT JOIN u28 USING (account_id, as_of_date)
 LEFT JOIN w90 USING (account_id, as_of_date)
 LEFT JOIN last_seen USING (account_id, as_of_date)
 """
@@ -154,7 +166,7 @@ def run_pandas(wh, dates: list[date]):
 
     raw = wh.con.con
     population = raw.execute(
-        SQL.split("daily AS")[0].rstrip().rstrip(",") + " SELECT * FROM population",
+        SQL.split("-- Daily roll-ups")[0].rstrip().rstrip(",") + " SELECT * FROM population",
         {"dates": dates},
     ).df()
     events = raw.execute("SELECT account_id, user_id, event_name, occurred_at FROM events").df()

@@ -70,18 +70,22 @@ def measures(
         TimeElapsedColumn(),
     ]
     with warehouse, Progress(*columns, console=console) as progress:
-        task = progress.add_task("preparing usage slices", total=len(config.measures) + 1)
+        task = progress.add_task("finding who to measure", total=len(config.measures) + 1)
+        started: list[str] = []
+
+        def step(name: str) -> None:
+            if started:
+                progress.advance(task)
+            started.append(name)
+            progress.update(task, description=f"measure {name}")
+
         tables = measure_tables(
             warehouse, config=config, start=start, end=end, frequency_days=every,
-            definitions=settings.definitions,
+            definitions=settings.definitions, progress=step,
         )
-        parts = []
-        for name, table in tables.items():
-            progress.update(task, description=f"measure {name}")
-            parts.append(table.to_pyarrow())
-            progress.advance(task)
+        progress.advance(task)
         progress.update(task, description="writing measures and measures_wide")
-        tidy = pa.concat_tables(parts)
+        tidy = pa.concat_tables([table.to_pyarrow() for table in tables.values()])
         wide = wide_measures(tidy.to_pandas(), config=config)
         warehouse.replace_tables(
             {"measures": tidy, "measures_wide": pa.Table.from_pandas(wide, preserve_index=False)}

@@ -14,6 +14,7 @@ that date (see ``docs/measures.md`` and ``tests/test_measures_leakage.py``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import ibis
@@ -122,7 +123,10 @@ class _Plan:
         """``account_id, as_of_date, is_trial, value, text_value`` for every measured account."""
         key = (name, shift)
         if key not in self._memo:
-            self._memo[key] = self._values(name, shift)
+            # Computed once: derived measures (ratios, changes) read it again.
+            self._memo[key] = materialise(
+                self.warehouse.con, self._values(name, shift), f"measure_{name}"
+            )
         return self._memo[key]
 
     def _on_population(self, raw: ir.Table | None, kind: MeasureKind) -> ir.Table:
@@ -244,10 +248,12 @@ def measure_tables(
     end: date | None = None,
     frequency_days: int = 7,
     definitions: RevenueDefinitions | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, ir.Table]:
     """One tidy Ibis table per measure, in the config's order (see :func:`compute_measures`).
 
-    Computing them one at a time lets a caller show progress; their union is the tidy table.
+    On DuckDB each measure is computed here, into a temporary table of the connection, and
+    ``progress(name)`` is called as each one starts; their union is the tidy table.
     """
     config = config or default_measures_config()
     dates = resolve_as_of_dates(
@@ -256,6 +262,8 @@ def measure_tables(
     plan = _Plan(warehouse, config, dates, definitions or RevenueDefinitions())
     tables = {}
     for m in config.measures:
+        if progress is not None:
+            progress(m.name)
         v = plan.values(m.name)
         is_text = m.kind in TEXT_KINDS
         tables[m.name] = v.select(

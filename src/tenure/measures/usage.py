@@ -71,7 +71,9 @@ class UsageSlices:
         #: slice 0 is every day before ``bounds[0]``.
         self.bounds: list[date] = sorted(bounds)
         self._usage: ir.Table | None = None
+        self._features: ir.Table | None = None
         self._days: ir.Table | None = None
+        self._memo: dict[tuple, ir.Table] = {}
 
     # -- small lookup tables -------------------------------------------------------------------
 
@@ -146,6 +148,22 @@ class UsageSlices:
             )
         return self._usage
 
+    def features(self) -> ir.Table:
+        """``(account_id, slice_id, event_name)`` with ``n`` events and ``last_day``.
+
+        The user-free roll-up of :meth:`usage`, much smaller; counts, feature breadth and last
+        activity read it.
+        """
+        if self._features is None:
+            u = self.usage()
+            self._features = self._materialise(
+                u.group_by("account_id", "slice_id", "event_name").agg(
+                    n=u.n.sum(), last_day=u.last_day.max()
+                ),
+                "features",
+            )
+        return self._features
+
     def days(self) -> ir.Table:
         """Distinct ``(account_id, slice_id, event_name, day)`` rows with any event."""
         if self._days is None:
@@ -165,7 +183,7 @@ class UsageSlices:
 
     def event_count(self, events: list[str] | None, window_days: int, shift: int) -> ir.Table:
         """Events (of the listed names) in ``[cutoff - window_days, cutoff)``."""
-        u = self._only(self.usage(), events)
+        u = self._only(self.features(), events)
         per_slice = u.group_by("account_id", "slice_id").agg(n=u.n.sum())
         w = self._over_window(per_slice, shift, window_days)
         return w.group_by("account_id", "as_of_date").agg(value=w.n.sum().cast("float64"))
@@ -173,13 +191,20 @@ class UsageSlices:
     def distinct_in_window(
         self, column: str, events: list[str] | None, window_days: int, shift: int
     ) -> ir.Table:
-        """Distinct ``column`` values (users or event names) in the window."""
-        u = self._only(self.usage(), events)
-        rows = u.select("account_id", "slice_id", column).distinct()
-        w = self._over_window(rows, shift, window_days)
-        return w.group_by("account_id", "as_of_date").agg(
-            value=w[column].nunique().cast("float64")
-        )
+        """Distinct ``column`` values (``user_id`` or ``event_name``) in the window."""
+        key = (column, tuple(events or ()), window_days, shift)
+        if key not in self._memo:
+            source = self.usage() if column == "user_id" else self.features()
+            u = self._only(source, events)
+            rows = u.select("account_id", "slice_id", column).distinct()
+            w = self._over_window(rows, shift, window_days)
+            self._memo[key] = self._materialise(
+                w.group_by("account_id", "as_of_date").agg(
+                    value=w[column].nunique().cast("float64")
+                ),
+                f"distinct_{column}",
+            )
+        return self._memo[key]
 
     def active_days(self, events: list[str] | None, window_days: int, shift: int) -> ir.Table:
         """Distinct days with an event (of the listed names) in the window."""
@@ -198,7 +223,7 @@ class UsageSlices:
 
         ``accounts`` holds the ``(account_id, as_of_date)`` pairs to report.
         """
-        u = self._only(self.usage(), events)
+        u = self._only(self.features(), events)
         activity = u.group_by("account_id", "slice_id").agg(last_day=u.last_day.max())
         cut = self.cutoff_slices(shift)
         asked = accounts.join(cut, "as_of_date")
