@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -102,7 +103,9 @@ class _Plan:
                 materialise=lambda expr, label: materialise(warehouse.con, expr, label),
             )
 
-    def _needs(self, name: str, shift: int, windows: set, shifts: set) -> None:
+    def _needs(
+        self, name: str, shift: int, windows: set[tuple[int, int]], shifts: set[int]
+    ) -> None:
         """Collect the (shift, window) pairs and cutoff shifts the usage slices must cover."""
         m = self.config.measure(name)
         if m.kind == _K.change:
@@ -168,7 +171,7 @@ class _Plan:
             return self._divide(users, seat_count)
         return self._on_population(self._raw(m, kind, shift), kind)
 
-    def _raw(self, m, kind: MeasureKind, shift: int) -> ir.Table | None:
+    def _raw(self, m: Any, kind: MeasureKind, shift: int) -> ir.Table | None:
         """The measure's values for accounts with something to report; None if no source."""
         wh, dates = self.warehouse, self.dates
         if kind in _USAGE:
@@ -307,6 +310,9 @@ def compute_measures(
     ibis.Table
         Grain ``(account_id, as_of_date, measure)``; columns ``value`` (float64),
         ``text_value`` (string, for ``plan`` and ``nps_category``) and ``is_trial``.
+        On DuckDB the measures are computed by this call into temporary tables of the
+        warehouse's connection, which the returned table reads: use it before closing the
+        warehouse. On PySpark they are cached views computed on first use.
 
     Examples
     --------

@@ -8,8 +8,9 @@ by the number of windows each falls in. Instead:
    window ``[as_of - w, as_of)`` is then a whole number of consecutive slices; on a weekly grid
    with 28-day windows a slice is one week.
 2. Aggregate the events once to ``(account_id, slice_id, event_name, user_id)`` rows (event count
-   and last active day) and, when active days are asked for, to distinct
-   ``(account_id, slice_id, event_name, day)`` rows. These are cached on the backend.
+   and last active day), roll those up to ``(account_id, slice_id, event_name)`` rows for counts,
+   features and last activity, and, when active days are asked for, aggregate the events to
+   distinct ``(account_id, slice_id, event_name, day)`` rows. These are cached on the backend.
 3. Join the slice rows to the (small) table of which slices make up which window, and aggregate.
    Distinct users and features are counted over the window's slices, never summed from
    per-slice distinct counts; active days can be summed because each day lies in one slice.
