@@ -34,7 +34,7 @@ class WarehouseError(TenureError):
 class ValidationError(InputError):
     """One or more rows of a load failed validation.
 
-    ``problems`` holds every problem found (not just the first), so a user can fix a file in one pass.
+    ``problems`` holds every problem found (not just the first): a file is fixed in one pass.
     """
 
     def __init__(self, problems: list, *, shown: int = 20) -> None:

@@ -88,7 +88,7 @@ TABLES: dict[str, TableSpec] = {
             grain=("subscription_id",),
             columns=(
                 Column("subscription_id", "string", "Identifier of the priced line."),
-                Column("account_id", "string", "Account holding the line (must exist in accounts)."),
+                Column("account_id", "string", "Account holding the line (in accounts)."),
                 Column("plan", "string", "Plan or product name."),
                 Column("quantity", "int64", "Seats or units.", required=False),
                 Column("billing_period_months", "int64",

@@ -148,6 +148,7 @@ def _account_grid(monthly: ir.Table, calendar: ir.Table) -> ir.Table:
         "month",
         "month_index",
         "first_paid_month",
+        "first_paid_index",
         mrr=grid.month_end_mrr.fill_null(_zero()),
         joined_and_left_mrr=grid.joined_and_left_mrr,
         end_plan=(grid.month_end_mrr > _zero()).ifelse(grid.month_plan, ibis.null("string")),
@@ -155,18 +156,35 @@ def _account_grid(monthly: ir.Table, calendar: ir.Table) -> ir.Table:
     )
 
 
-def _with_history(grid: ir.Table) -> ir.Table:
-    """Previous month-end MRR and plan, and the latest earlier paid month, per account."""
-    by_month = {"group_by": "account_id", "order_by": "month_index"}
-    paid_index = (
-        (grid.mrr > _zero()) | grid.joined_and_left_mrr.notnull()
-    ).ifelse(grid.month_index, ibis.null("int64"))
-    grid = grid.mutate(latest_paid_index=paid_index.max().over(ibis.cumulative_window(**by_month)))
-    window = ibis.window(**by_month)
+def _with_history(grid: ir.Table, *, gap_limited: bool) -> ir.Table:
+    """Previous month-end MRR and plan, and an earlier paid month, per account.
+
+    ``last_paid_index`` is null in the account's first paid month and set after it. Only a gap
+    limit on reactivations needs it to be the *latest* earlier paid month (a cumulative window);
+    without one, any earlier paid month tells a return from a first purchase, and the first paid
+    month is known on every row, so the window is skipped.
+    """
+    window = ibis.window(group_by="account_id", order_by="month_index")
+    if gap_limited:
+        paid_index = (
+            (grid.mrr > _zero()) | grid.joined_and_left_mrr.notnull()
+        ).ifelse(grid.month_index, ibis.null("int64"))
+        latest = paid_index.max().over(
+            ibis.cumulative_window(group_by="account_id", order_by="month_index")
+        )
+        grid = grid.mutate(latest_paid_index=latest)
+        grid = grid.mutate(last_paid_index=grid.latest_paid_index.lag().over(window)).drop(
+            "latest_paid_index"
+        )
+    else:
+        grid = grid.mutate(
+            last_paid_index=(grid.month_index > grid.first_paid_index).ifelse(
+                grid.first_paid_index, ibis.null("int64")
+            )
+        )
     return grid.mutate(
         previous_mrr=grid.mrr.lag().over(window).fill_null(_zero()),
         previous_plan=grid.end_plan.lag().over(window),
-        last_paid_index=grid.latest_paid_index.lag().over(window),
     )
 
 
@@ -247,7 +265,10 @@ def account_months(
         monthly = snapshots.mutate(joined_and_left_mrr=ibis.null(MONEY))
 
     # Step 5: every month from the account's first paid month on, then month-over-month history.
-    history = _with_history(_account_grid(monthly, calendar))
+    history = _with_history(
+        _account_grid(monthly, calendar),
+        gap_limited=definitions.reactivation_max_gap_months is not None,
+    )
 
     # Step 6: movements, then the requested months and the contract's columns.
     moved = classify_movements(
