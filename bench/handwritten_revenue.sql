@@ -90,6 +90,7 @@ WITH totals AS (
            COUNT(*) FILTER (WHERE mrr > 0) AS customers,
            COUNT(*) FILTER (WHERE previous_mrr > 0) AS previous_customers,
            COUNT(*) FILTER (WHERE previous_mrr > 0 AND mrr = 0) AS churned_customers,
+           COUNT(*) FILTER (WHERE new_mrr > 0) AS new_customers,
            SUM(new_mrr) AS new_mrr, SUM(expansion_mrr) AS expansion_mrr,
            SUM(reactivation_mrr) AS reactivation_mrr, SUM(contraction_mrr) AS contraction_mrr,
            SUM(churned_mrr) AS churned_mrr,
@@ -144,3 +145,62 @@ JOIN members m USING (account_id, cohort)
 JOIN starts st USING (cohort)
 GROUP BY s.cohort, s.months_since_start, st.cohort_customers, st.cohort_mrr
 ORDER BY s.cohort, s.months_since_start;
+
+CREATE OR REPLACE TEMP TABLE hand_unit_economics AS
+WITH spent AS (
+    SELECT month, SUM(sales_marketing) AS sales_marketing, SUM(cost_of_service) AS cost_of_service
+    FROM spend GROUP BY month
+),
+joined AS (
+    SELECT m.month, m.customers, m.new_customers, m.mrr, m.arpa, m.logo_churn_rate,
+           s.sales_marketing, s.cost_of_service,
+           AVG(m.logo_churn_rate) OVER (ORDER BY m.month ROWS 2 PRECEDING)
+               AS trailing_logo_churn_rate,
+           SUM(m.mrr) OVER (ORDER BY m.month ROWS 2 PRECEDING) AS quarter_revenue,
+           SUM(m.mrr) OVER (ORDER BY m.month ROWS BETWEEN 5 PRECEDING AND 3 PRECEDING)
+               AS last_quarter_revenue,
+           SUM(s.sales_marketing) OVER (ORDER BY m.month ROWS BETWEEN 5 PRECEDING AND 3 PRECEDING)
+               AS last_quarter_spend,
+           COUNT(*) OVER (ORDER BY m.month ROWS BETWEEN 5 PRECEDING AND 0 PRECEDING) AS six
+    FROM hand_monthly m LEFT JOIN spent s USING (month)
+),
+margins AS (
+    SELECT *, 1 - cost_of_service / mrr AS gross_margin,
+           ROUND(sales_marketing / NULLIF(new_customers, 0), 2) AS cac
+    FROM joined
+)
+SELECT month, customers, new_customers, mrr, arpa, logo_churn_rate, trailing_logo_churn_rate,
+       sales_marketing, cost_of_service, gross_margin,
+       ROUND(arpa / NULLIF(trailing_logo_churn_rate, 0), 2) AS revenue_ltv,
+       ROUND(arpa * gross_margin / NULLIF(trailing_logo_churn_rate, 0), 2) AS ltv,
+       cac,
+       cac / NULLIF(CASE WHEN arpa * gross_margin > 0 THEN arpa * gross_margin END, 0)
+           AS cac_payback_months,
+       CASE WHEN six = 6 THEN (quarter_revenue - last_quarter_revenue) * 4
+                              / NULLIF(last_quarter_spend, 0) END AS magic_number,
+       ROUND(cost_of_service / NULLIF(customers, 0), 2) AS arc,
+       mrr - cost_of_service - sales_marketing AS profit
+FROM margins
+ORDER BY month;
+
+CREATE OR REPLACE TEMP TABLE hand_trials AS
+WITH months AS (
+    SELECT CAST(range AS DATE) AS month
+    FROM range(CAST($first AS DATE), CAST($end AS DATE), INTERVAL 1 MONTH)
+),
+started AS (
+    SELECT CAST(date_trunc('month', started_at) AS DATE) AS month, started_at, ends_at,
+           converted_at, datediff('day', started_at, converted_at) AS days
+    FROM trials
+)
+SELECT m.month,
+       COUNT(s.started_at) AS trials_started,
+       COUNT(s.converted_at) AS converted,
+       COUNT(s.converted_at) / NULLIF(COUNT(s.started_at), 0) AS conversion_rate,
+       COUNT(*) FILTER (WHERE s.converted_at < s.ends_at) AS converted_within_trial,
+       COUNT(*) FILTER (WHERE s.converted_at >= s.ends_at) AS converted_after_trial,
+       quantile_cont(s.days, 0.5) AS median_days_to_convert,
+       AVG(s.days) AS mean_days_to_convert
+FROM months m LEFT JOIN started s USING (month)
+GROUP BY m.month
+ORDER BY m.month;

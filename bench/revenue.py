@@ -44,7 +44,8 @@ def run_tenure(wh, period) -> dict:
     from tenure.metrics.revenue import revenue_metrics
 
     result = revenue_metrics(wh, start=period.start, end=period.end)
-    return {"monthly": result.monthly, "cohorts": result.cohorts}
+    return {"monthly": result.monthly, "cohorts": result.cohorts,
+            "unit_economics": result.unit_economics, "trials": result.trials}
 
 
 def run_sql(wh, period) -> dict:
@@ -56,15 +57,15 @@ def run_sql(wh, period) -> dict:
         raw.execute(statement, params)
     # Through Arrow, as Tenure does, so money stays exact Decimal on both sides.
     return {
-        "monthly": raw.execute("SELECT * FROM hand_monthly").arrow().read_all().to_pandas(),
-        "cohorts": raw.execute("SELECT * FROM hand_cohorts").arrow().read_all().to_pandas(),
+        name: raw.execute(f"SELECT * FROM hand_{name}").arrow().read_all().to_pandas()
+        for name in ("monthly", "cohorts", "unit_economics", "trials")
     }
 
 
 def agreement(tenure: dict, sql: dict) -> dict[str, bool]:
     """Per column both compute: do Tenure and the hand-written SQL agree (money exactly)?"""
     out = {}
-    for table in ("monthly", "cohorts"):
+    for table in ("monthly", "cohorts", "unit_economics", "trials"):
         t, s = tenure[table], sql[table]
         for col in [c for c in s.columns if c in t.columns and c not in {"month", "cohort"}]:
             a, b = list(t[col]), list(s[col])

@@ -21,10 +21,11 @@ from datetime import date
 
 import ibis
 import pandas as pd
+import pyarrow as pa
 
 from tenure.config import RevenueDefinitions
 from tenure.metrics.cohorts import cohort_retention
-from tenure.metrics.mrr import account_months
+from tenure.metrics.mrr import ACCOUNT_ATTRIBUTES, account_months
 from tenure.metrics.period import MonthRange, add_months, data_month_range
 from tenure.metrics.retention import retention_by_month
 from tenure.metrics.trials import trial_metrics
@@ -72,7 +73,11 @@ def _frame(expr: ibis.Table) -> pd.DataFrame:
     """Execute ``expr`` into pandas through Arrow: money stays ``Decimal``, dates become
     ``datetime64``. (Arrow's conversion is an order of magnitude faster than Ibis's own
     ``to_pandas`` for decimal columns.)"""
-    return expr.to_pyarrow().to_pandas(date_as_object=False)
+    return _arrow_frame(expr.to_pyarrow())
+
+
+def _arrow_frame(table: pa.Table) -> pd.DataFrame:
+    return table.to_pandas(date_as_object=False)
 
 
 @contextmanager
@@ -141,24 +146,34 @@ def revenue_metrics(
     # Step 1: account-month MRR with movements, computed once and cached on the engine. The
     # twelve months before the range are included so trailing-twelve-month retention is right.
     history_start = min(covered.start, add_months(period.start, -12))
+    # Account attributes are joined only when a segment or the drill-down table needs them.
+    needs_attributes = include_accounts or any(c in ACCOUNT_ATTRIBUTES for c in segments)
     expr = account_months(
         subscriptions,
         start=history_start,
         end=period.end,
         definitions=definitions,
-        accounts=accounts,
+        accounts=accounts if needs_attributes else None,
     )
     with _materialised(warehouse, expr) as am:
         in_range = am.month >= period.start
 
-        # Step 2: monthly totals and retention, per segment when asked.
-        monthly = retention_by_month(am, by=segments or None)
-        monthly = monthly.filter(monthly.month >= period.start).order_by([*segments, "month"])
-        monthly_df = _frame(monthly)
+        # Step 2: company-level totals and retention, fetched once: they are the monthly table
+        # when no segment is asked, and the unit economics below read them rather than
+        # recomputing them.
+        company = retention_by_month(am).to_pyarrow()
+        if segments:
+            monthly = retention_by_month(am, by=segments)
+            monthly = monthly.filter(monthly.month >= period.start)
+            monthly_df = _frame(monthly.order_by([*segments, "month"]))
+        else:
+            monthly_df = _arrow_frame(company)
+            monthly_df = monthly_df[monthly_df["month"] >= pd.Timestamp(period.start)]
+            monthly_df = monthly_df.sort_values("month", ignore_index=True)
 
         # Step 3: unit economics and the profit equation (company level only).
         spend = warehouse.table("spend") if warehouse.has_table("spend") else None
-        ue = unit_economics_by_month(am, spend)
+        ue = unit_economics_by_month(am, spend, retention=ibis.memtable(company))
         ue_df = _frame(ue.filter(ue.month >= period.start).order_by("month"))
 
         # Step 4: cohorts by first paid month, within the range.

@@ -39,6 +39,7 @@ def unit_economics_by_month(
     spend: ir.Table | None = None,
     *,
     churn_window_months: int = 3,
+    retention: ir.Table | None = None,
 ) -> ir.Table:
     """Unit economics and the profit equation, one row per month.
 
@@ -86,6 +87,9 @@ def unit_economics_by_month(
           rounded to the cent; when no customer was won, the month's sales and marketing spend is
           still subtracted.
 
+    The company-level ``retention_by_month(account_months)`` may be passed as ``retention`` when
+    the caller already has it (stored), so it is not computed twice.
+
     Examples
     --------
     >>> ue = unit_economics_by_month(account_months, warehouse.table("spend"))  # doctest: +SKIP
@@ -98,7 +102,8 @@ def unit_economics_by_month(
     require_columns(account_months, ACCOUNT_MONTH_COLUMNS, what="the account_months table")
 
     # Step 1: customers, MRR, ARPA and logo churn per month, plus the new customers.
-    retention = retention_by_month(account_months)
+    if retention is None:
+        retention = retention_by_month(account_months)
     new = account_months.group_by("month").aggregate(
         new_customers=(account_months.new_mrr > 0).cast("int64").sum()
     )
