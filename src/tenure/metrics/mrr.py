@@ -80,29 +80,31 @@ def _line_months(lines: ir.Table, calendar: ir.Table) -> ir.Table:
 
 
 def _month_snapshots(line_months: ir.Table) -> ir.Table:
-    """Per account and month: MRR at the month-end and the previous month-end, and the plan.
+    """Per account and month: MRR and plan at the month-end and at the previous month-end.
 
     The plan is the plan of the largest-MRR line active at month-end (ties: first plan name);
     when none is, of the largest line active inside the month (a same-month join and leave).
+    Both month-ends are read from the lines, so no window over the account's months is needed,
+    and the plan is an arg-max aggregate, not a ranking window per account-month.
     """
-    ranked = line_months.mutate(
-        plan_rank=ibis.row_number().over(
-            group_by=["account_id", "month_index"],
-            order_by=[
-                line_months.in_month.desc(),
-                line_months.at_month_end.desc(),
-                line_months.mrr.desc(),
-                line_months.plan,
-            ],
-        )
+    # Step 1: a tie-break for equal MRR: the plan's place in reverse name order.
+    plans = line_months.select("plan").distinct()
+    plans = plans.mutate(plan_order=ibis.row_number().over(order_by=ibis.desc(plans.plan)))
+    lm = line_months.join(plans, "plan")
+
+    # Step 2: MRR at both month-ends, and the plan of the largest line at each.
+    month_key = ibis.struct(
+        {"at_end": lm.at_month_end.cast("int8"), "mrr": lm.mrr, "order": lm.plan_order}
     )
-    return ranked.group_by(["account_id", "month", "month_index"]).aggregate(
-        month_end_mrr=ranked.mrr.sum(where=ranked.at_month_end).cast(MONEY).fill_null(_zero()),
-        previous_end_mrr=ranked.mrr.sum(where=ranked.at_previous_month_end)
+    previous_key = ibis.struct({"mrr": lm.mrr, "order": lm.plan_order})
+    return lm.group_by(["account_id", "month", "month_index"]).aggregate(
+        month_end_mrr=lm.mrr.sum(where=lm.at_month_end).cast(MONEY).fill_null(_zero()),
+        previous_end_mrr=lm.mrr.sum(where=lm.at_previous_month_end)
         .cast(MONEY)
         .fill_null(_zero()),
-        in_month=ranked.in_month.any(),
-        month_plan=ranked.plan.max(where=(ranked.plan_rank == 0) & ranked.in_month),
+        in_month=lm.in_month.any(),
+        month_plan=lm.plan.argmax(month_key, where=lm.in_month),
+        previous_plan=lm.plan.argmax(previous_key, where=lm.at_previous_month_end),
     )
 
 
@@ -150,42 +152,32 @@ def _account_grid(monthly: ir.Table, calendar: ir.Table) -> ir.Table:
         "first_paid_month",
         "first_paid_index",
         mrr=grid.month_end_mrr.fill_null(_zero()),
+        # A month no line touches had no MRR at its previous month-end either.
+        previous_mrr=grid.previous_end_mrr.fill_null(_zero()),
         joined_and_left_mrr=grid.joined_and_left_mrr,
-        end_plan=(grid.month_end_mrr > _zero()).ifelse(grid.month_plan, ibis.null("string")),
         month_plan=grid.month_plan,
+        previous_plan=grid.previous_plan,
     )
 
 
 def _with_history(grid: ir.Table, *, gap_limited: bool) -> ir.Table:
-    """Previous month-end MRR and plan, and an earlier paid month, per account.
+    """An earlier paid month per account: ``last_paid_index``, null in the first paid month.
 
-    ``last_paid_index`` is null in the account's first paid month and set after it. Only a gap
-    limit on reactivations needs it to be the *latest* earlier paid month (a cumulative window);
-    without one, any earlier paid month tells a return from a first purchase, and the first paid
-    month is known on every row, so the window is skipped.
+    Only a gap limit on reactivations needs it to be the *latest* earlier paid month (a window
+    over the account's months); without one, any earlier paid month tells a return from a first
+    purchase, and the first paid month is known on every row, so no window is needed.
     """
-    window = ibis.window(group_by="account_id", order_by="month_index")
-    if gap_limited:
-        paid_index = (
-            (grid.mrr > _zero()) | grid.joined_and_left_mrr.notnull()
-        ).ifelse(grid.month_index, ibis.null("int64"))
-        latest = paid_index.max().over(
-            ibis.cumulative_window(group_by="account_id", order_by="month_index")
-        )
-        grid = grid.mutate(latest_paid_index=latest)
-        grid = grid.mutate(last_paid_index=grid.latest_paid_index.lag().over(window)).drop(
-            "latest_paid_index"
-        )
-    else:
-        grid = grid.mutate(
+    if not gap_limited:
+        return grid.mutate(
             last_paid_index=(grid.month_index > grid.first_paid_index).ifelse(
                 grid.first_paid_index, ibis.null("int64")
             )
         )
-    return grid.mutate(
-        previous_mrr=grid.mrr.lag().over(window).fill_null(_zero()),
-        previous_plan=grid.end_plan.lag().over(window),
-    )
+    paid_index = (
+        (grid.mrr > _zero()) | grid.joined_and_left_mrr.notnull()
+    ).ifelse(grid.month_index, ibis.null("int64"))
+    earlier = ibis.window(group_by="account_id", order_by="month_index", rows=(None, -1))
+    return grid.mutate(last_paid_index=paid_index.max().over(earlier))
 
 
 def account_months(
