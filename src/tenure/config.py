@@ -7,7 +7,7 @@ checked against these declarations by ``tests/test_docs.py`` so the two cannot d
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,10 +20,14 @@ __all__ = [
     "ProjectConfig",
     "RevenueDefinitions",
     "load_config",
+    "read_yaml",
     "render_default_config",
+    "validate_settings",
 ]
 
 CONFIG_FILE = "tenure.yaml"
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class RevenueDefinitions(BaseModel):
@@ -112,19 +116,32 @@ def load_config(project: Path) -> ProjectConfig:
     path = Path(project) / CONFIG_FILE
     if not path.exists():
         return ProjectConfig()
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc}); fix the syntax and retry.") from exc
+    raw = read_yaml(path.read_text(), str(path))
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level.")
+    return validate_settings(ProjectConfig, raw, str(path))
+
+
+def read_yaml(text: str, source: str, *, loader: type = yaml.SafeLoader) -> object:
+    """Parse YAML ``text`` (an empty document is ``{}``); a syntax error names ``source``."""
     try:
-        return ProjectConfig.model_validate(raw)
+        return yaml.load(text, Loader=loader) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML ({exc}); fix the syntax and retry.") from exc
+
+
+def validate_settings(model: type[_M], raw: dict, source: str, *, top: str = "") -> _M:
+    """Validate ``raw`` as ``model``; every error names ``source``, the setting and the value.
+
+    ``top`` names the setting for errors about the document as a whole.
+    """
+    try:
+        return model.model_validate(raw)
     except PydanticValidationError as exc:
         msgs = []
         for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"])
-            msgs.append(f"{path}: setting '{where}': {err['msg']} (found {err.get('input')!r})")
+            where = ".".join(str(p) for p in err["loc"]) or top
+            msgs.append(f"{source}: setting '{where}': {err['msg']} (found {err.get('input')!r})")
         raise ConfigError("\n".join(msgs)) from exc
 
 

@@ -16,10 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from tenure.config import read_yaml
 from tenure.errors import ConfigError
 
 __all__ = [
@@ -302,16 +302,9 @@ def _parse(raw: object, source: str) -> MeasuresConfig:
         raise ConfigError("\n".join(messages)) from exc
 
 
-def _read_yaml(text: str, source: str) -> object:
-    try:
-        return yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML ({exc}); fix the syntax and retry.") from exc
-
-
 def _default_raw() -> dict:
     text = resources.files("tenure.measures").joinpath("defaults.yaml").read_text()
-    return _read_yaml(text, _DEFAULTS_SOURCE)  # type: ignore[return-value]
+    return read_yaml(text, _DEFAULTS_SOURCE)  # type: ignore[return-value]
 
 
 _DEFAULTS_SOURCE = "tenure/measures/defaults.yaml"
@@ -355,7 +348,7 @@ def load_measures_config(path: Path) -> MeasuresConfig:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: measures file not found; create it or drop the option.")
-    raw = _read_yaml(path.read_text(), str(path))
+    raw = read_yaml(path.read_text(), str(path))
     if isinstance(raw, dict) and raw.get("defaults", "extend") == "extend":
         if not isinstance(raw.get("measures", []), list):
             raise ConfigError(f"{path}: 'measures' must be a list of measures.")

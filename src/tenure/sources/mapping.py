@@ -25,8 +25,8 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic import ValidationError as PydanticValidationError
 
+from tenure.config import read_yaml, validate_settings
 from tenure.errors import ConfigError
 from tenure.schema import TABLES
 
@@ -186,17 +186,7 @@ def load_mapping(path: Path) -> Mapping:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"mapping file {path} does not exist; check the --mapping path.")
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Yaml12Loader) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc}); fix the syntax and retry.") from exc
+    raw = read_yaml(path.read_text(encoding="utf-8"), str(path), loader=_Yaml12Loader)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping with a top-level 'tables:' key.")
-    try:
-        return Mapping.model_validate(raw)
-    except PydanticValidationError as exc:
-        msgs = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "tables"
-            msgs.append(f"{path}: setting '{where}': {err['msg']} (found {err.get('input')!r})")
-        raise ConfigError("\n".join(msgs)) from exc
+    return validate_settings(Mapping, raw, str(path), top="tables")
