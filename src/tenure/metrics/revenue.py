@@ -173,7 +173,10 @@ def revenue_metrics(
 
         # Step 3: unit economics and the profit equation (company level only).
         spend = warehouse.table("spend") if warehouse.has_table("spend") else None
-        ue = unit_economics_by_month(am, spend, retention=ibis.memtable(company))
+        # (On Spark an in-memory table turns null rates into NaN, which poisons the trailing
+        # averages, so there the retention is recomputed inside the query instead.)
+        fetched = ibis.memtable(company) if warehouse.is_duckdb else None
+        ue = unit_economics_by_month(am, spend, retention=fetched)
         ue_df = _frame(ue.filter(ue.month >= period.start).order_by("month"))
 
         # Step 4: cohorts by first paid month, within the range.
