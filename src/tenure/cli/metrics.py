@@ -114,10 +114,21 @@ def _print_table(df: pd.DataFrame, columns: list[tuple[str, str]], title: str) -
     cols = [(c, label) for c, label in columns if c in df.columns]
     table = Table(title=title, header_style="bold", title_justify="left")
     for c, label in cols:
-        table.add_column(label, justify="left" if c in _LEFT else "right")
+        # Values are never cut short: headers wrap instead. Money shows in whole units here
+        # (csv and json keep the cents).
+        cells = [_terminal_value(c, v) for v in df[c]]
+        width = max([len(x) for x in cells] or [1])
+        table.add_column(label, justify="left" if c in _LEFT else "right", no_wrap=False,
+                         min_width=width, overflow="fold")
     for _, row in df.iterrows():
-        table.add_row(*(format_value(c, row[c]) for c, _ in cols))
+        table.add_row(*(_terminal_value(c, row[c]) for c, _ in cols))
     console.print(table)
+
+
+def _terminal_value(column: str, value: object) -> str:
+    if isinstance(value, Decimal):
+        return f"{value:,.0f}"
+    return format_value(column, value)
 
 
 def _print_cohorts(df: pd.DataFrame, title: str, months: int = 12) -> None:
