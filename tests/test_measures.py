@@ -16,6 +16,9 @@ Derivations, as of Monday 2024-03-04 (7-day window [02-26, 03-04), previous [02-
   last seen 6 days before, no logins before so change is null, reports per user 0 / 1 = 0,
   tenure from 02-01 = 1 month. t4 opened at 03-04 00:00 is not visible. NPS r3 = 7, passive.
 * C is on a trial: nothing before 03-04, so counts are 0, MRR and seats 0, ratios over 0 null.
+* Milestones ``login`` and ``create_report`` within 47 days of sign-up: A signed up 01-10, so
+  day 47 is 02-26, the day of its first report (first login 02-20): 1. B (sign-up 01-30) logged
+  in but never made a report, C neither: 0. The same on 03-11.
 
 As of 2024-03-11 (window [03-04, 03-11), previous [02-26, 03-04)):
 

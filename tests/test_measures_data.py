@@ -54,6 +54,8 @@ MEASURES_YAML = {
         {"name": "hours_to_resolve_30d", "kind": "mean_time_to_resolve", "window_days": 30},
         {"name": "nps", "kind": "nps_score"},
         {"name": "nps_category", "kind": "nps_category"},
+        {"name": "login_and_report_47d", "kind": "milestones_reached",
+         "events": ["login", "create_report"], "within_days": 47},
     ],
 }
 
@@ -175,6 +177,7 @@ EXPECTED: dict[tuple[str, date], dict[str, object]] = {
         "mrr": 405.0, "seats": 4, "plan": "team", "plan_any": "analytics_addon",
         "open_tickets": 1, "tickets_7d": 1, "urgent_30d": 1, "hours_to_resolve_30d": 48.0,
         "nps": 9, "nps_category": "promoter",
+        "login_and_report_47d": 1.0,
     },
     ("B", MONDAY_1): {
         "is_trial": False, "events_7d": 2, "logins_7d": 2, "reports_7d": 0,
@@ -183,6 +186,7 @@ EXPECTED: dict[tuple[str, date], dict[str, object]] = {
         "mrr": 38.0, "seats": 2, "plan": "starter", "plan_any": "starter",
         "open_tickets": 0, "tickets_7d": 0, "urgent_30d": 0, "hours_to_resolve_30d": None,
         "nps": 7, "nps_category": "passive",
+        "login_and_report_47d": 0.0,
     },
     ("C", MONDAY_1): {
         "is_trial": True, "events_7d": 0, "logins_7d": 0, "reports_7d": 0,
@@ -191,6 +195,7 @@ EXPECTED: dict[tuple[str, date], dict[str, object]] = {
         "mrr": 0.0, "seats": 0, "plan": None, "plan_any": None,
         "open_tickets": 0, "tickets_7d": 0, "urgent_30d": 0, "hours_to_resolve_30d": None,
         "nps": None, "nps_category": None,
+        "login_and_report_47d": 0.0,
     },
     ("A", MONDAY_2): {
         "is_trial": False, "events_7d": 2, "logins_7d": 1, "reports_7d": 0,
@@ -199,6 +204,7 @@ EXPECTED: dict[tuple[str, date], dict[str, object]] = {
         "mrr": 405.0, "seats": 4, "plan": "team", "plan_any": "analytics_addon",
         "open_tickets": 1, "tickets_7d": 1, "urgent_30d": 1, "hours_to_resolve_30d": 72.0,
         "nps": 6, "nps_category": "detractor",
+        "login_and_report_47d": 1.0,
     },
     ("C", MONDAY_2): {
         "is_trial": True, "events_7d": 1, "logins_7d": 1, "reports_7d": 0,
@@ -207,5 +213,6 @@ EXPECTED: dict[tuple[str, date], dict[str, object]] = {
         "mrr": 0.0, "seats": 0, "plan": None, "plan_any": None,
         "open_tickets": 0, "tickets_7d": 1, "urgent_30d": 0, "hours_to_resolve_30d": 6.0,
         "nps": None, "nps_category": None,
+        "login_and_report_47d": 0.0,
     },
 }

@@ -24,7 +24,7 @@ import pandas as pd
 
 from tenure.config import RevenueDefinitions
 from tenure.errors import InputError
-from tenure.measures import account, support
+from tenure.measures import account, milestones, support
 from tenure.measures._scratch import materialise
 from tenure.measures.asof import as_of_grid, cutoffs_table, data_end, data_start
 from tenure.measures.config import (
@@ -204,6 +204,13 @@ class _Plan:
             cut = support.window_cutoffs(dates, shift, m.window_days)
             fn = support.nps_latest if kind == _K.nps_score else support.nps_category
             return fn(wh.table("survey_responses"), cut)
+        if kind == _K.milestones_reached:
+            if not (wh.has_table("events") and wh.has_table("accounts")):
+                return None
+            return milestones.milestones_reached(
+                wh.table("events"), wh.table("accounts"), self.population,
+                support.window_cutoffs(dates, shift, None), m.events, m.within_days,
+            )
         cut = cutoffs_table(dates, shift)
         if kind == _K.mrr:
             return account.mrr(self.paid, cut)

@@ -56,6 +56,7 @@ class MeasureKind(StrEnum):
     mrr = "mrr"
     seats = "seats"
     plan = "plan"
+    milestones_reached = "milestones_reached"
 
 
 #: Kinds whose value is a label (``text_value`` in the tidy table), not a number.
@@ -184,6 +185,16 @@ class Plan(_MeasureBase):
     exclude_plans: list[str] = Field(default_factory=list)
 
 
+class MilestonesReached(_MeasureBase):
+    kind: Literal["milestones_reached"]
+    events: list[str] = Field(
+        min_length=1, description="Milestone event names; every one must be reached."
+    )
+    within_days: int = Field(
+        ge=0, le=3660, description="Days after the sign-up day (accounts.created_at)."
+    )
+
+
 Measure = Annotated[
     EventCount
     | ActiveDays
@@ -201,7 +212,8 @@ Measure = Annotated[
     | NpsCategory
     | Mrr
     | Seats
-    | Plan,
+    | Plan
+    | MilestonesReached,
     Field(discriminator="kind"),
 ]
 
