@@ -6,6 +6,7 @@ alone, not mixed with the parent's or an earlier stage's memory.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -13,6 +14,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,3 +63,43 @@ def write_section(section: str, body: str) -> None:
     else:
         text = f"{text}\n{block}\n"
     DOCS.write_text(text)
+
+
+#: Stages that build the warehouse; ``--reuse`` skips them.
+BUILD_STAGES = ("simulate", "load")
+
+
+def bench_parser(doc: str, *, workdir: Path, event_scale: float) -> argparse.ArgumentParser:
+    """The flags every benchmark takes; a script adds its own before parsing."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--months", type=int, default=36)
+    parser.add_argument("--event-scale", type=float, default=event_scale,
+                        help="simulator's usage-event volume (0: no events)")
+    parser.add_argument("--workdir", type=Path, default=workdir)
+    parser.add_argument("--stage", help=argparse.SUPPRESS)
+    parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse the warehouse of an earlier run (skip simulate and load)")
+    return parser
+
+
+def run_benchmark(
+    script: Path,
+    args: argparse.Namespace,
+    stages: list[str],
+    stage: Callable[[str, Path, argparse.Namespace], dict],
+) -> dict[str, StageResult] | None:
+    """Run one stage in this process when called as a child (``--stage``); otherwise run every
+    stage in its own child process, passing on this run's flags, and return their results."""
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    if args.stage:
+        print(json.dumps(stage(args.stage, args.workdir, args), default=str))
+        return None
+    if args.reuse:
+        stages = [s for s in stages if s not in BUILD_STAGES]
+    results = {}
+    for name in stages:
+        print(f"running stage {name} ...", flush=True)
+        results[name] = run_stage(script, name, *sys.argv[1:])
+    return results

@@ -20,7 +20,6 @@ Usage: ``python bench/measures.py [--accounts 10000] [--months 36] [--event-scal
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from datetime import date
@@ -29,7 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _harness import machine, run_stage, write_section  # noqa: E402
+from _harness import bench_parser, machine, run_benchmark, write_section  # noqa: E402
 
 #: The usage measures compared three ways (a subset of tenure/measures/defaults.yaml).
 USAGE = ["events_28d", "logins_28d", "dashboard_views_28d", "reports_28d", "shares_28d",
@@ -282,34 +281,14 @@ def stage(name: str, workdir: Path, args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=10_000)
-    parser.add_argument("--months", type=int, default=36)
-    parser.add_argument("--event-scale", type=float, default=4.3)
+    parser = bench_parser(__doc__, workdir=HERE / "out" / "measures", event_scale=4.3)
     parser.add_argument("--pandas-max-events", type=int, default=20_000_000,
                         help="skip the pandas implementation above this many events")
-    parser.add_argument("--workdir", type=Path, default=HERE / "out" / "measures")
-    parser.add_argument("--stage", help=argparse.SUPPRESS)
-    parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
-    parser.add_argument("--reuse", action="store_true",
-                        help="reuse the warehouse of an earlier run (skip simulate and load)")
     args = parser.parse_args()
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    if args.stage:
-        print(json.dumps(stage(args.stage, args.workdir, args), default=str))
-        return
-
-    common = ["--accounts", str(args.accounts), "--months", str(args.months),
-              "--event-scale", str(args.event_scale), "--workdir", str(args.workdir),
-              "--pandas-max-events", str(args.pandas_max_events)]
-    script = Path(__file__)
     stages = ["simulate", "load", "tenure", "sql", "pandas", "tenure_all", "compare"]
-    if args.reuse:
-        stages = stages[2:]
-    results = {}
-    for name in stages:
-        print(f"running stage {name} ...", flush=True)
-        results[name] = run_stage(script, name, *common)
+    results = run_benchmark(Path(__file__), args, stages, stage)
+    if results is None:
+        return
     report = _report(args, results)
     print(report)
     if args.write_docs:

@@ -11,7 +11,6 @@ Usage: ``python bench/revenue.py [--accounts 10000] [--months 36] [--repeats 5] 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import statistics
 import sys
@@ -23,7 +22,7 @@ sys.path.insert(0, str(HERE))
 
 import pandas as pd  # noqa: E402
 
-from _harness import machine, run_stage, write_section  # noqa: E402
+from _harness import bench_parser, machine, run_benchmark, write_section  # noqa: E402
 
 SQL = (HERE / "handwritten_revenue.sql").read_text()
 
@@ -141,34 +140,13 @@ def stage(name: str, workdir: Path, args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=10_000)
-    parser.add_argument("--months", type=int, default=36)
+    parser = bench_parser(__doc__, workdir=HERE / "out" / "revenue", event_scale=1.0)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--event-scale", type=float, default=1.0,
-                        help="simulator's usage-event volume (0: no events; revenue needs none)")
-    parser.add_argument("--workdir", type=Path, default=HERE / "out" / "revenue")
-    parser.add_argument("--stage", help=argparse.SUPPRESS)
-    parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
-    parser.add_argument("--reuse", action="store_true",
-                        help="reuse the warehouse of an earlier run (skip simulate and load)")
     args = parser.parse_args()
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    if args.stage:
-        print(json.dumps(stage(args.stage, args.workdir, args), default=str))
-        return
-
-    common = ["--accounts", str(args.accounts), "--months", str(args.months),
-              "--repeats", str(args.repeats), "--workdir", str(args.workdir),
-              "--event-scale", str(args.event_scale)]
-    script = Path(__file__)
-    results = {}
     stages = ["simulate", "load", "tenure", "sql", "compare"]
-    if args.reuse:
-        stages = stages[2:]
-    for name in stages:
-        print(f"running stage {name} ...", flush=True)
-        results[name] = run_stage(script, name, *common)
+    results = run_benchmark(Path(__file__), args, stages, stage)
+    if results is None:
+        return
     cmp = results["compare"].output
     ratio = cmp["tenure_s"] / cmp["sql_s"]
     executing = cmp["tenure_s"] - cmp["compile_s"]
