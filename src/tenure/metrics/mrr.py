@@ -14,8 +14,7 @@ The computation is a chain of named steps over Ibis expressions, so it runs on a
 
 from __future__ import annotations
 
-import functools
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import ibis
@@ -25,7 +24,7 @@ from tenure.config import RevenueDefinitions
 from tenure.errors import InputError
 from tenure.metrics._intervals import paid_lines
 from tenure.metrics.movements import classify_movements
-from tenure.metrics.period import MonthRange, add_months
+from tenure.metrics.period import MonthRange, month_calendar
 from tenure.schema import MONEY
 
 __all__ = ["ACCOUNT_ATTRIBUTES", "CALENDAR_START", "account_months", "mrr_by_month"]
@@ -44,21 +43,6 @@ _MOVEMENT_COLUMNS = (
 
 def _zero() -> ir.DecimalValue:
     return ibis.literal(_ZERO, type=MONEY)
-
-
-@functools.lru_cache(maxsize=16)
-def _month_calendar(end: date) -> ir.Table:
-    """Months from :data:`CALENDAR_START` up to ``end`` (excluded), with last day and index."""
-    # Cached: the same memtable is registered once per connection, not on every call.
-    months = MonthRange(CALENDAR_START, end).months
-    return ibis.memtable(
-        {
-            "month": months,
-            "month_end": [add_months(m, 1) - timedelta(days=1) for m in months],
-            "month_index": [m.year * 12 + m.month - 1 for m in months],
-        },
-        schema={"month": "date", "month_end": "date", "month_index": "int64"},
-    )
 
 
 def _line_months(lines: ir.Table, calendar: ir.Table) -> ir.Table:
@@ -240,7 +224,7 @@ def account_months(
     lines = paid_lines(subscriptions, definitions)
 
     # Step 2: the month calendar, from the earliest line's month up to `end`.
-    calendar = _month_calendar(period.end)
+    calendar = month_calendar(CALENDAR_START, period.end)
     calendar = calendar.filter(calendar.month_end >= lines.start_date.min().as_scalar())
 
     # Step 3: per account-month, MRR at the month-end and at the previous month-end.

@@ -12,7 +12,9 @@ import ibis
 
 from tenure.errors import InputError, WarehouseError
 
-__all__ = ["MonthRange", "add_months", "data_month_range", "month_start", "parse_month"]
+__all__ = [
+    "MonthRange", "add_months", "data_month_range", "month_calendar", "month_start", "parse_month",
+]
 
 
 def month_start(d: date) -> date:
@@ -102,3 +104,28 @@ def data_month_range(subscriptions: ibis.Table) -> MonthRange:
         raise WarehouseError("the subscriptions table is empty; load some data with `tenure load`")
     last = max(d for d in (bounds["last_start"], bounds["last_cancel"]) if d is not None)
     return MonthRange.inclusive(bounds["first"], last)
+
+
+def month_calendar(start: date, end: date) -> ibis.Table:
+    """Months ``[start, end)`` as a table the engine generates itself: ``month`` (first day),
+    ``month_end`` (last day) and ``month_index`` (``year * 12 + month - 1``).
+
+    No data is passed to the engine (unlike an in-memory table), so the SQL of a query reading
+    the calendar can be stored and re-run (see :mod:`tenure.metrics._queries`).
+
+    >>> cal = month_calendar(date(2024, 1, 1), date(2024, 3, 1))
+    >>> [(r["month"].isoformat(), r["month_end"].day) for r in cal.to_pyarrow().to_pylist()]
+    [('2024-01-01', 31), ('2024-02-01', 29)]
+    """
+    months = MonthRange(start, end)
+    first = months.start.year * 12 + months.start.month - 1
+    stop = first + len(months)
+    index = ibis.range(ibis.literal(first, "int64"), ibis.literal(stop, "int64"))
+    calendar = index.unnest().name("month_index").as_table()
+    month = ibis.date(calendar.month_index // 12, calendar.month_index % 12 + 1, 1)
+    calendar = calendar.mutate(month=month)
+    return calendar.select(
+        "month",
+        month_end=(calendar.month + ibis.interval(months=1)) - ibis.interval(days=1),
+        month_index="month_index",
+    )

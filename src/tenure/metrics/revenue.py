@@ -1,8 +1,9 @@
 """All revenue metrics for a month range, as pandas DataFrames: the Python API for notebooks.
 
-The account-month MRR table is computed once and cached on the engine; every other table
+The account-month MRR table is computed once and kept on the engine; every other table
 (monthly movements and retention, unit economics, cohorts, trials) is derived from it, so the whole
-suite costs one pass over the subscriptions.
+suite costs one pass over the subscriptions. On DuckDB the SQL of every query is compiled on the
+first call of a kind and re-run on later ones (see :mod:`tenure.metrics._queries`).
 
 Examples
 --------
@@ -13,9 +14,7 @@ Examples
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -24,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from tenure.config import RevenueDefinitions
+from tenure.metrics._queries import PlanKey, QueryRunner
 from tenure.metrics.cohorts import cohort_retention
 from tenure.metrics.mrr import ACCOUNT_ATTRIBUTES, account_months
 from tenure.metrics.period import MonthRange, add_months, data_month_range
@@ -69,38 +69,21 @@ class RevenueMetrics:
     account_months: pd.DataFrame = field(repr=False)
 
 
-def _frame(expr: ibis.Table) -> pd.DataFrame:
-    """Execute ``expr`` into pandas through Arrow: money stays ``Decimal``, dates become
-    ``datetime64``. (Arrow's conversion is an order of magnitude faster than Ibis's own
-    ``to_pandas`` for decimal columns.)"""
-    return _arrow_frame(expr.to_pyarrow())
-
-
-def _arrow_frame(table: pa.Table) -> pd.DataFrame:
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """Arrow to pandas: money stays ``Decimal``, dates become ``datetime64``. (Arrow's
+    conversion is an order of magnitude faster than Ibis's own ``to_pandas`` for decimals.)"""
     return table.to_pandas(date_as_object=False)
 
 
-@contextmanager
-def _materialised(warehouse: Warehouse, expr: ibis.Table) -> Iterator[ibis.Table]:
-    """``expr`` computed once and stored on the engine for the queries that read it.
-
-    DuckDB keeps it as a temporary table (``Table.cache``). On other engines the result is
-    fetched and registered as a temporary view: ibis 12's ``cache`` does not work on PySpark.
-    """
-    if warehouse.is_duckdb:
-        cached = expr.cache()
-        try:
-            yield cached
-        finally:
-            cached.release()
-        return
-    con = warehouse.con
-    name = f"tenure_account_months_{uuid.uuid4().hex[:12]}"
-    view = con.create_view(name, ibis.memtable(con.to_pyarrow(expr)), overwrite=True)
-    try:
-        yield view
-    finally:
-        con.drop_view(name, force=True)
+def _plan_key(
+    tables: dict[str, ibis.Table], options: tuple[Hashable, ...]
+) -> PlanKey:
+    """The key of a call's compiled queries: the schema of every table read, and its options."""
+    schemas = tuple(
+        (name, tuple((column, str(dtype)) for column, dtype in table.schema().items()))
+        for name, table in sorted(tables.items())
+    )
+    return PlanKey(schemas=schemas, options=options)
 
 
 def _segments(by: str | list[str] | None) -> list[str]:
@@ -138,70 +121,100 @@ def revenue_metrics(
     definitions = definitions or RevenueDefinitions()
     segments = _segments(by)
     subscriptions = warehouse.table("subscriptions")
-    accounts = warehouse.table("accounts") if warehouse.has_table("accounts") else None
+    present = set(warehouse.con.list_tables())
+    optional = {
+        name: warehouse.con.table(name)
+        for name in ("accounts", "spend", "trials")
+        if name in present
+    }
 
     covered = data_month_range(subscriptions)
     period = MonthRange(start or covered.start, end or covered.end)
-
-    # Step 1: account-month MRR with movements, computed once and cached on the engine. The
-    # twelve months before the range are included so trailing-twelve-month retention is right.
+    # The twelve months before the range are included so trailing-twelve-month retention is
+    # right.
     history_start = min(covered.start, add_months(period.start, -12))
     # Account attributes are joined only when a segment or the drill-down table needs them.
     needs_attributes = include_accounts or any(c in ACCOUNT_ATTRIBUTES for c in segments)
-    expr = account_months(
-        subscriptions,
-        start=history_start,
-        end=period.end,
-        definitions=definitions,
-        accounts=accounts if needs_attributes else None,
+    accounts = optional.get("accounts") if needs_attributes else None
+    spend = optional.get("spend")
+    trials = optional.get("trials")
+    # Trial conversion comes from the recorded converted_at; only when the source recorded none
+    # at all is it inferred from the first paid line after the trial (a join over every
+    # subscription line, ten times slower).
+    recorded = trials is not None and bool(
+        trials.converted_at.notnull().any().to_pyarrow().as_py()
     )
-    with _materialised(warehouse, expr) as am:
-        in_range = am.month >= period.start
 
-        # Step 2: company-level totals and retention, fetched once: they are the monthly table
-        # when no segment is asked, and the unit economics below read them rather than
-        # recomputing them.
-        company = retention_by_month(am).to_pyarrow()
-        if segments:
-            monthly = retention_by_month(am, by=segments)
-            monthly = monthly.filter(monthly.month >= period.start)
-            monthly_df = _frame(monthly.order_by([*segments, "month"]))
-        else:
-            monthly_df = _arrow_frame(company)
-            monthly_df = monthly_df[monthly_df["month"] >= pd.Timestamp(period.start)]
-            monthly_df = monthly_df.sort_values("month", ignore_index=True)
+    read = {"subscriptions": subscriptions, **optional}
+    key = _plan_key(
+        read,
+        (
+            definitions.model_dump_json(), period.start, period.end, history_start,
+            tuple(segments), include_accounts, needs_attributes, recorded,
+        ),
+    )
+    with QueryRunner(warehouse, key) as run:
+        # Step 1: account-month MRR with movements, computed once and kept on the engine.
+        run.materialise(
+            "account_months",
+            lambda: account_months(
+                subscriptions, start=history_start, end=period.end, definitions=definitions,
+                accounts=accounts,
+            ),
+        )
 
-        # Step 3: unit economics and the profit equation (company level only).
-        spend = warehouse.table("spend") if warehouse.has_table("spend") else None
-        # (On Spark an in-memory table turns null rates into NaN, which poisons the trailing
-        # averages, so there the retention is recomputed inside the query instead.)
-        fetched = ibis.memtable(company) if warehouse.is_duckdb else None
-        ue = unit_economics_by_month(am, spend, retention=fetched)
-        ue_df = _frame(ue.filter(ue.month >= period.start).order_by("month"))
+        # Step 2: company-level totals and retention, kept too: they are the monthly table when
+        # no segment is asked, and the unit economics read them rather than recomputing them.
+        run.materialise("company", lambda: retention_by_month(run.table("account_months")))
+
+        def monthly() -> ibis.Table:
+            if segments:
+                table = retention_by_month(run.table("account_months"), by=segments)
+            else:
+                table = run.table("company")
+            table = table.filter(table.month >= period.start)
+            return table.order_by([*segments, "month"])
+
+        monthly_df = _frame(run.fetch("monthly", monthly))
+
+        # Step 3: unit economics and the profit equation (company level only). (On Spark the
+        # kept company table is an in-memory table, which turns null rates into NaN and poisons
+        # the trailing averages, so there the retention is recomputed inside the query.)
+        def unit_economics() -> ibis.Table:
+            am = run.table("account_months")
+            company = run.table("company") if warehouse.is_duckdb else None
+            ue = unit_economics_by_month(am, spend, retention=company)
+            return ue.filter(ue.month >= period.start).order_by("month")
+
+        ue_df = _frame(run.fetch("unit_economics", unit_economics))
 
         # Step 4: cohorts by first paid month, within the range.
-        cohorts = cohort_retention(am.filter(am.first_paid_month >= period.start), by=None)
-        cohorts_df = _frame(cohorts.order_by(["cohort", "months_since_start"]))
+        def cohorts() -> ibis.Table:
+            am = run.table("account_months")
+            table = cohort_retention(am.filter(am.first_paid_month >= period.start), by=None)
+            return table.order_by(["cohort", "months_since_start"])
 
-        # Step 5: trial conversion by trial-start month, from the recorded converted_at; only
-        # when the source recorded none at all is it inferred from the first paid line after
-        # the trial (a join over every subscription line, ten times slower).
-        if warehouse.has_table("trials"):
-            trials_table = warehouse.table("trials")
-            recorded = trials_table.converted_at.notnull().any().to_pyarrow().as_py()
-            trials = trial_metrics(
-                trials_table, None if recorded else subscriptions,
-                start=period.start, end=period.end,
+        cohorts_df = _frame(run.fetch("cohorts", cohorts))
+
+        # Step 5: trial conversion by trial-start month.
+        if trials is not None:
+            trials_df = _frame(
+                run.fetch(
+                    "trials",
+                    lambda: trial_metrics(
+                        trials, None if recorded else subscriptions,
+                        start=period.start, end=period.end,
+                    ).order_by("month"),
+                )
             )
-            trials_df = _frame(trials.order_by("month"))
         else:
             trials_df = pd.DataFrame()
 
-        am_df = (
-            _frame(am.filter(in_range).order_by(["account_id", "month"]))
-            if include_accounts
-            else pd.DataFrame()
-        )
+        def drill_down() -> ibis.Table:
+            am = run.table("account_months")
+            return am.filter(am.month >= period.start).order_by(["account_id", "month"])
+
+        am_df = _frame(run.fetch("accounts", drill_down)) if include_accounts else pd.DataFrame()
     return RevenueMetrics(
         period=period,
         definitions=definitions,
@@ -212,4 +225,3 @@ def revenue_metrics(
         trials=trials_df,
         account_months=am_df,
     )
-

@@ -25,7 +25,7 @@ import ibis
 import ibis.expr.types as ir
 
 from tenure.errors import InputError
-from tenure.metrics.period import MonthRange
+from tenure.metrics.period import MonthRange, month_calendar
 from tenure.metrics.retention import month_index, ratio, require_columns
 
 __all__ = ["trial_metrics"]
@@ -111,10 +111,8 @@ def trial_metrics(
     )
 
     # Step 3: every month of the range, with zeros where no trial started.
-    months = ibis.memtable(
-        {"month": period.months, "_month_idx": [m.year * 12 + m.month - 1 for m in period.months]},
-        schema={"month": "date", "_month_idx": "int64"},
-    )
+    calendar = month_calendar(period.start, period.end)
+    months = calendar.select("month", _month_idx=calendar.month_index)
     table = months.left_join(by_month, months._month_idx == by_month._idx)
     trials_started = table.trials_started.coalesce(0)
     converted_count = table.converted.coalesce(0)
