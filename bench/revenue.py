@@ -121,6 +121,16 @@ def stage(name: str, workdir: Path, args: argparse.Namespace) -> dict:
             times: dict[str, list[float]] = {"tenure": [], "sql": [], "compile": []}
             compiling = _time_compilation(wh.con)
             results = {}
+            # The first call compiles every query (Tenure keeps the SQL per kind of call on the
+            # connection); it is timed apart from the repeated calls.
+            first = {}
+            for label, fn in [("tenure", run_tenure), ("sql", run_sql)]:
+                compiling["seconds"] = 0.0
+                t0 = time.perf_counter()
+                fn(wh, period)
+                first[label] = time.perf_counter() - t0
+                if label == "tenure":
+                    first["compile"] = compiling["seconds"]
             for _ in range(args.repeats):
                 for label, fn in [("tenure", run_tenure), ("sql", run_sql)]:
                     compiling["seconds"] = 0.0
@@ -133,6 +143,9 @@ def stage(name: str, workdir: Path, args: argparse.Namespace) -> dict:
                 "tenure_s": statistics.median(times["tenure"]),
                 "sql_s": statistics.median(times["sql"]),
                 "compile_s": statistics.median(times["compile"]),
+                "first_tenure_s": first["tenure"],
+                "first_sql_s": first["sql"],
+                "first_compile_s": first["compile"],
                 "months": len(period),
                 "agreement": agreement(results["tenure"], results["sql"]),
             }
@@ -173,14 +186,17 @@ def main() -> None:
         lines.append(f"| {label} | {r.seconds:.2f} | {r.peak_mib:,.0f} |")
     lines += [
         "",
-        (f"Warm, alternating runs in one process (median of {args.repeats}): Tenure "
+        (f"Repeated calls, alternating in one process (median of {args.repeats}): Tenure "
         f"{cmp['tenure_s']:.3f} s, hand-written SQL {cmp['sql_s']:.3f} s, ratio **{ratio:.2f}x** "
         f"(goal <= 1.5x); goal of under 5 s: **{'met' if cmp['tenure_s'] < 5 else 'NOT met'}**."),
         "",
-        (f"Of Tenure's {cmp['tenure_s']:.3f} s, {cmp['compile_s']:.3f} s is Ibis compiling its "
-         f"expressions to SQL (a cost per call, independent of data size); executing the "
-         f"generated SQL and fetching the results takes {executing:.3f} s, "
-         f"{executing / cmp['sql_s']:.2f}x the hand-written SQL."),
+        (f"First call in the process (Tenure compiles its queries and keeps their SQL on the "
+         f"connection, keyed by table schemas, definitions, months and segments): Tenure "
+         f"{cmp['first_tenure_s']:.3f} s, of which {cmp['first_compile_s']:.3f} s is Ibis "
+         f"compiling; hand-written SQL {cmp['first_sql_s']:.3f} s; ratio "
+         f"**{cmp['first_tenure_s'] / cmp['first_sql_s']:.2f}x**. Repeated calls (the warm "
+         f"median above) compile {cmp['compile_s']:.3f} s and spend {executing:.3f} s running "
+         f"the SQL and fetching results, {executing / cmp['sql_s']:.2f}x the hand-written SQL."),
         "Columns where Tenure and the hand-written SQL agree (money to the cent, rates to 1e-9): "
         + ", ".join(f"`{k}`" for k, v in cmp["agreement"].items() if v)
         + ". Columns that differ: "
