@@ -22,8 +22,10 @@ def warehouse(tmp_path: Path) -> Warehouse:
 
 
 @pytest.fixture(scope="session")
-def spark_backend():
-    """An Ibis backend on a local one-core PySpark session, shared by the whole test run."""
+def spark_backend(tmp_path_factory: pytest.TempPathFactory):
+    """An Ibis backend on a local one-core PySpark session, shared by the whole test run.
+
+    Tables it saves go to a temporary folder, never into the working directory."""
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         pytest.skip("PySpark needs a Java runtime; `make test` installs one (default-jre-headless)")
     pyspark_sql = pytest.importorskip("pyspark.sql", reason="pyspark is in the [spark] extra")
@@ -33,6 +35,7 @@ def spark_backend():
         pyspark_sql.SparkSession.builder.master("local[1]")
         .appName("tenure-tests")
         .config("spark.ui.enabled", "false")
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
         .config("spark.sql.shuffle.partitions", "1")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")

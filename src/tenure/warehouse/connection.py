@@ -96,6 +96,72 @@ class Warehouse:
             raw.execute("ROLLBACK")
             raise
 
+    def replace_snapshots(self, name: str, data: pa.Table, *, by: Sequence[str]) -> None:
+        """Write dated snapshots into table ``name``, keeping every other snapshot (history).
+
+        Rows of ``name`` whose ``by`` values (e.g. ``as_of_date``) occur in ``data`` are replaced
+        by ``data``; all other rows stay. The table is created from ``data`` when absent. On
+        DuckDB this is one transaction, so a failure leaves the table as it was. Saving the same
+        snapshot twice therefore never duplicates a row.
+
+        Parameters
+        ----------
+        name
+            Table to write.
+        data
+            The new snapshot rows; its columns must match the table's.
+        by
+            Columns naming a snapshot (at least one).
+        """
+        if not by:
+            raise WarehouseError(f"replace_snapshots({name!r}) needs at least one `by` column.")
+        missing = [column for column in by if column not in data.column_names]
+        if missing:
+            raise WarehouseError(
+                f"the snapshot for table {name!r} lacks its key column(s) {', '.join(missing)}."
+            )
+        if not self.has_table(name):
+            self.replace_tables({name: data})
+            return
+        existing = self.con.table(name)
+        if list(existing.columns) != list(data.column_names):
+            raise WarehouseError(
+                f"table {name!r} has columns {list(existing.columns)} but the new snapshot has "
+                f"{list(data.column_names)}; the layout changed: drop the table (its history) "
+                "or write the snapshot with the old layout."
+            )
+        if not self.is_duckdb:
+            import pandas as pd
+            import pyarrow
+
+            keys = data.select(list(by)).to_pandas().drop_duplicates()
+            old = existing.to_pyarrow().to_pandas()
+            kept = old.merge(keys, on=list(by), how="left", indicator=True)
+            kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge")
+            merged = pyarrow.Table.from_pandas(
+                pd.concat([kept, data.to_pandas()], ignore_index=True), preserve_index=False
+            ).cast(data.schema)
+            self.con.create_table(name, merged, overwrite=True)
+            return
+        raw = self.con.con  # the duckdb connection: the single writer
+        view = "__tenure_snapshot"
+        match = " AND ".join(f't."{c}" IS NOT DISTINCT FROM s."{c}"' for c in by)
+        raw.register(view, data)
+        try:
+            raw.execute("BEGIN TRANSACTION")
+            try:
+                raw.execute(
+                    f'DELETE FROM "{name}" t WHERE EXISTS '
+                    f'(SELECT 1 FROM "{view}" s WHERE {match})'
+                )
+                raw.execute(f'INSERT INTO "{name}" SELECT * FROM "{view}"')
+                raw.execute("COMMIT")
+            except BaseException:
+                raw.execute("ROLLBACK")
+                raise
+        finally:
+            raw.unregister(view)
+
     def execute_in_transaction(self, statements: Sequence[str]) -> None:
         """Run SQL statements on the DuckDB warehouse as one transaction, all or nothing.
 

@@ -1,0 +1,70 @@
+"""Warehouse.replace_snapshots: dated snapshots replace their own rows and keep the history."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from tenure.errors import WarehouseError
+
+
+def _snapshot(day: date, scores: dict[str, float]) -> pa.Table:
+    return pa.table({
+        "account_id": list(scores),
+        "as_of_date": [day] * len(scores),
+        "score": list(scores.values()),
+    })
+
+
+def _rows(warehouse) -> list[tuple]:
+    frame = warehouse.table("scores").to_pandas().sort_values(["as_of_date", "account_id"])
+    return [(r.account_id, r.as_of_date.date(), r.score) for r in frame.itertuples()]
+
+
+def test_history_is_kept_and_a_rewrite_replaces_only_its_date(warehouse):
+    jan, feb = date(2025, 1, 6), date(2025, 2, 3)
+    warehouse.replace_snapshots("scores", _snapshot(jan, {"a": 0.1, "b": 0.2}), by=["as_of_date"])
+    warehouse.replace_snapshots("scores", _snapshot(feb, {"a": 0.3}), by=["as_of_date"])
+    # Scoring February again (b is now scored too, a changed): January is untouched.
+    warehouse.replace_snapshots("scores", _snapshot(feb, {"a": 0.4, "b": 0.5}), by=["as_of_date"])
+    assert _rows(warehouse) == [
+        ("a", jan, 0.1), ("b", jan, 0.2), ("a", feb, 0.4), ("b", feb, 0.5),
+    ]
+
+
+def test_a_failed_write_leaves_the_table_as_it_was(warehouse):
+    jan = date(2025, 1, 6)
+    warehouse.replace_snapshots("scores", _snapshot(jan, {"a": 0.1}), by=["as_of_date"])
+    wrong = pa.table({"account_id": ["a"], "as_of_date": [jan], "score": ["high"]})
+    with pytest.raises(duckdb.ConversionException, match="high"):
+        warehouse.replace_snapshots("scores", wrong, by=["as_of_date"])
+    assert _rows(warehouse) == [("a", jan, 0.1)]
+
+
+def test_a_changed_layout_is_refused_with_the_fix(warehouse):
+    jan = date(2025, 1, 6)
+    warehouse.replace_snapshots("scores", _snapshot(jan, {"a": 0.1}), by=["as_of_date"])
+    other = pa.table({"account_id": ["a"], "as_of_date": [jan], "risk": [0.2]})
+    with pytest.raises(WarehouseError, match="layout changed"):
+        warehouse.replace_snapshots("scores", other, by=["as_of_date"])
+    with pytest.raises(WarehouseError, match="key column"):
+        warehouse.replace_snapshots("scores", other.drop(["as_of_date"]), by=["as_of_date"])
+
+
+@pytest.mark.spark
+def test_spark_keeps_history_too(spark_backend):
+    from tenure.warehouse import Warehouse
+
+    warehouse = Warehouse.from_backend(spark_backend)
+    jan, feb = date(2025, 1, 6), date(2025, 2, 3)
+    name = "scores"
+    if warehouse.has_table(name):
+        spark_backend.drop_table(name)
+    warehouse.replace_snapshots(name, _snapshot(jan, {"a": 0.1}), by=["as_of_date"])
+    warehouse.replace_snapshots(name, _snapshot(feb, {"a": 0.3}), by=["as_of_date"])
+    warehouse.replace_snapshots(name, _snapshot(feb, {"a": 0.4}), by=["as_of_date"])
+    assert _rows(warehouse) == [("a", jan, 0.1), ("a", feb, 0.4)]
+    spark_backend.drop_table(name)
