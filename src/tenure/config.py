@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from tenure.errors import ConfigError
@@ -19,6 +19,7 @@ __all__ = [
     "CONFIG_FILE",
     "ProjectConfig",
     "RevenueDefinitions",
+    "SegmentSettings",
     "load_config",
     "read_yaml",
     "render_default_config",
@@ -83,6 +84,96 @@ class RevenueDefinitions(BaseModel):
     )
 
 
+class SegmentSettings(BaseModel):
+    """Service tiers, lifecycle stages and customer groups (``tenure segments``).
+
+    ``docs/segments.md`` defines the tiers and stages these settings shape.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    top_tier_share: float = Field(
+        0.4,
+        gt=0,
+        le=1,
+        description=(
+            "Share of total MRR the top tier makes: the smallest set of accounts, largest MRR "
+            "first, whose MRR reaches this share of the total."
+        ),
+    )
+    leveraged_tier_share: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description=(
+            "Cumulative share of total MRR the top and leveraged tiers make together (at least "
+            "top_tier_share); every other account is in the scalable tier."
+        ),
+    )
+    renewal_window_days: int = Field(
+        90,
+        ge=1,
+        le=3660,
+        description=(
+            "An account on a contract of more than one month (billing_period_months > 1) is in "
+            "its renewal window when its current term ends within this many days."
+        ),
+    )
+    onboarding_days: int = Field(
+        90,
+        ge=0,
+        le=3660,
+        description=(
+            "An account is new (onboarding) during this many days after its first paid day, "
+            "until it reaches first value."
+        ),
+    )
+    first_value_measure: str = Field(
+        "onboarded_30d",
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description=(
+            "Measure that marks first value: reached when its value as of the date is above 0 "
+            "(the built-in onboarded_30d: integration and invite within 30 days of sign-up)."
+        ),
+    )
+    first_value_events: list[str] | None = Field(
+        None,
+        min_length=1,
+        description=(
+            "Events that mark first value instead of the measure: reached once every listed "
+            "event has occurred before the date; null uses first_value_measure."
+        ),
+    )
+    at_risk_threshold: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description=(
+            "An account is at risk when its churn-risk score (table scores, column churn_risk) "
+            "is at or above this value, or its health colour is red."
+        ),
+    )
+    cancelled_days: int = Field(
+        90,
+        ge=0,
+        le=3660,
+        description=(
+            "Days an account whose paid service ended stays in the segments snapshot, as "
+            "cancelled; older former customers are left out."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _leveraged_covers_top(self) -> SegmentSettings:
+        if self.leveraged_tier_share < self.top_tier_share:
+            raise ValueError(
+                f"leveraged_tier_share ({self.leveraged_tier_share}) is below top_tier_share "
+                f"({self.top_tier_share}); it is the cumulative share of the top and leveraged "
+                "tiers together, so set it at least as high"
+            )
+        return self
+
+
 class ProjectConfig(BaseModel):
     """Settings of one Tenure project folder."""
 
@@ -101,6 +192,10 @@ class ProjectConfig(BaseModel):
     definitions: RevenueDefinitions = Field(
         default_factory=RevenueDefinitions,
         description="Customer definitions used by the revenue metrics.",
+    )
+    segments: SegmentSettings = Field(
+        default_factory=SegmentSettings,
+        description="Service tiers, lifecycle stages and customer groups (tenure segments).",
     )
 
 
@@ -151,20 +246,29 @@ def _comment(text: str, indent: str) -> list[str]:
     return [f"{indent}# {line}" for line in textwrap.wrap(text, 96 - len(indent))]
 
 
+def _render_fields(model: type[BaseModel], indent: str) -> list[str]:
+    """Each field of ``model`` preceded by its help text; nested models become sections."""
+    lines: list[str] = []
+    for name, fld in model.model_fields.items():
+        lines += _comment(fld.description or "", indent)
+        nested = fld.annotation
+        if isinstance(nested, type) and issubclass(nested, BaseModel):
+            lines.append(f"{indent}{name}:")
+            lines += _render_fields(nested, indent + "  ")
+        else:
+            value = yaml.safe_dump(fld.default, default_flow_style=True).splitlines()[0]
+            lines.append(f"{indent}{name}: {value}")
+        if not indent:
+            lines.append("")
+    return lines
+
+
 def render_default_config() -> str:
     """``tenure.yaml`` with every setting at its default, each preceded by its help text.
 
-    Generated from the pydantic declarations, so the file a user starts from cannot drift.
+    Generated from the pydantic declarations (nested models such as ``definitions`` and
+    ``segments`` become indented sections), so the file a user starts from cannot drift.
     """
     lines = ["# Tenure project settings. Every setting is shown at its default.", ""]
-    for name, fld in ProjectConfig.model_fields.items():
-        lines += _comment(fld.description or "", "")
-        if name == "definitions":
-            lines.append("definitions:")
-            for sub, sub_fld in RevenueDefinitions.model_fields.items():
-                lines += _comment(sub_fld.description or "", "  ")
-                lines.append(f"  {sub}: {yaml.safe_dump(sub_fld.default).splitlines()[0]}")
-        else:
-            lines.append(f"{name}: {yaml.safe_dump(fld.default).splitlines()[0]}")
-        lines.append("")
+    lines += _render_fields(ProjectConfig, "")
     return "\n".join(lines)
