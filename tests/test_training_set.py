@@ -105,7 +105,7 @@ def test_churn_labels_follow_the_service_end(business: Warehouse) -> None:
     assert _labels(ts, "churned_90d") == {"P1": True, "P2": True, "P3": True, "E1": False}
     assert list(ts.columns) == [
         "account_id", "as_of_date", "plan", "industry", "size", "channel", "owner", "country",
-        "mrr", "churned_30d", "churned_60d", "churned_90d",
+        "mrr", "churned_30d", "churned_60d", "churned_90d", "churn_date", "cancelled_at",
     ]
     assert ts.set_index("account_id").loc["E1", "mrr"] == 100.0
 

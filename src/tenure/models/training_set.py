@@ -19,8 +19,21 @@ Outcome definitions (``docs/measures.md`` holds the same table):
 ``converted_{h}d``
     For an account on a trial at the as-of date: a paid line starts on a day ``s`` with
     ``as_of <= s < as_of + h``.
+``promoter_{h}d``
+    The first NPS answer (``survey_responses.score``) the account gives in
+    ``[as_of, as_of + h)`` is 9 or 10; missing (``<NA>``) when it gives none in that horizon.
+    Rows with no answer within the longest horizon are dropped: the model scores
+    P(promoter | asked).
 
-Trial accounts are left out of churn and expansion sets; conversion sets hold only them.
+Churn sets also carry ``churn_date`` (the first day without paid service after the as-of date,
+``NaT`` when service runs past the end of the data) and ``cancelled_at`` (the day the customer
+asked for the cancellation behind that churn, ``NaT`` when there is none): outcomes, never
+features. By default they leave out the rows of accounts that had already asked to cancel the
+service running at the as-of date (a *pending cancellation*): their outcome is known and a
+customer-success team can no longer act on it.
+
+Trial accounts are left out of churn, expansion and advocacy sets; conversion sets hold only
+them.
 """
 
 from __future__ import annotations
@@ -36,22 +49,34 @@ from tenure.config import RevenueDefinitions
 from tenure.errors import InputError
 from tenure.measures import MeasuresConfig, compute_measures, wide_measures
 from tenure.measures.asof import data_end as find_data_end
-from tenure.measures.population import paid_lines
+from tenure.measures.population import OPEN_END, paid_lines
 from tenure.warehouse import Warehouse
 
-__all__ = ["ATTRIBUTES", "OutcomeKind", "training_set"]
+__all__ = ["ATTRIBUTES", "OUTCOME_PREFIXES", "OutcomeKind", "training_set"]
 
-OutcomeKind = Literal["churn", "expansion", "conversion"]
+OutcomeKind = Literal["churn", "expansion", "conversion", "advocacy"]
 
 #: Account attributes joined to every row (those present in the accounts table).
 ATTRIBUTES = ("industry", "size", "channel", "owner", "country")
 
-_PREFIX = {"churn": "churned", "expansion": "expanded", "conversion": "converted"}
+_PREFIX = {"churn": "churned", "expansion": "expanded", "conversion": "converted",
+           "advocacy": "promoter"}
+
+#: Outcome kind -> prefix of its label columns (``churned_30d``...).
+OUTCOME_PREFIXES = dict(_PREFIX)
+
+#: Lowest NPS score of a promoter (scores 9 and 10).
+PROMOTER_SCORE = 9
 
 
 def _day_numbers(values: pd.Series) -> np.ndarray:
     """Dates as integer day numbers (days since 1970-01-01)."""
     return np.array(list(values), dtype="datetime64[D]").astype(np.int64)
+
+
+def _timestamps(days: np.ndarray) -> pd.Series:
+    """Day numbers (NaN = none) as timestamps (``NaT`` = none)."""
+    return pd.Series(pd.to_datetime(days, unit="D"), dtype="datetime64[ns]")
 
 
 def _paid(warehouse: Warehouse, definitions: RevenueDefinitions) -> pd.DataFrame:
@@ -67,6 +92,80 @@ def _paid(warehouse: Warehouse, definitions: RevenueDefinitions) -> pd.DataFrame
             "mrr_cents": [int(m * 100) for m in lines["mrr"]],
         }
     )
+
+
+def _cancelled_lines(warehouse: Warehouse, definitions: RevenueDefinitions) -> pd.DataFrame:
+    """Paid lines with a cancellation request: ``account_id, end, cancelled`` day numbers.
+
+    ``end`` is the recognised end (as in :func:`_paid`): with ``churn_recognition:
+    cancellation`` a line ends on its ``cancelled_at`` day, so no request is ever pending.
+    """
+    subs = warehouse.table("subscriptions")
+    empty = pd.DataFrame({"account_id": pd.Series(dtype=str), "end": pd.Series(dtype=np.int64),
+                          "cancelled": pd.Series(dtype=np.int64)})
+    if "cancelled_at" not in subs.columns:
+        return empty
+    trial = subs.is_trial.fill_null(False) if "is_trial" in subs.columns else False
+    end = subs.end_date if "end_date" in subs.columns else subs.start_date.cast("date")
+    lines = subs.filter(~trial, subs.mrr > 0, subs.cancelled_at.notnull()).select(
+        account_id=subs.account_id.cast("string"),
+        end=end.cast("date").fill_null(OPEN_END),
+        cancelled=subs.cancelled_at.cast("date"),
+    ).to_pandas()
+    if lines.empty:
+        return empty
+    out = pd.DataFrame({"account_id": lines["account_id"].astype(str),
+                        "end": _day_numbers(lines["end"]),
+                        "cancelled": _day_numbers(lines["cancelled"])})
+    if definitions.churn_recognition == "cancellation":
+        out["end"] = np.minimum(out["end"], out["cancelled"])
+    return out
+
+
+def _pending_and_request(
+    keys: pd.DataFrame, stop: np.ndarray, cancelled: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: is a cancellation of the running service pending, and the request behind churn.
+
+    A request is *pending* at day ``d`` when a paid line that ends with the row's spell of
+    service (its end is the spell's end ``stop``) was cancelled before ``d``:
+    ``cancelled < d <= end == stop``. The request behind the churn is the latest cancellation
+    of a line ending with the spell (NaN when none was cancelled).
+    """
+    rows = keys.assign(stop=stop)
+    joined = rows.merge(cancelled, on="account_id")
+    ends_spell = joined["end"].to_numpy() == joined["stop"].to_numpy()
+    joined = joined[ends_spell]
+    request = joined.groupby("row")["cancelled"].max().reindex(keys["row"]).to_numpy(float)
+    pending_rows = joined.loc[joined["cancelled"] < joined["day"], "row"].unique()
+    pending = np.isin(keys["row"].to_numpy(), pending_rows)
+    return pending, request
+
+
+def _first_answer(rows: pd.DataFrame, warehouse: Warehouse) -> pd.DataFrame:
+    """The first NPS answer on or after each row's as-of day: ``answered_day`` and ``score``.
+
+    ``answered_day`` is fractional (timestamps in days since 1970-01-01); answers at the same
+    instant are ordered by ``response_id``, as :mod:`tenure.measures` orders them.
+    """
+    if not warehouse.has_table("survey_responses"):
+        raise InputError("training_set(kind='advocacy') needs the survey_responses table (NPS "
+                         "answers) and the warehouse has none; load it with `tenure load`.")
+    answers = warehouse.table("survey_responses").select(
+        "account_id", "score", "answered_at", "response_id"
+    ).to_pandas()
+    answers["account_id"] = answers["account_id"].astype(str)
+    stamp = pd.to_datetime(answers["answered_at"]).to_numpy("datetime64[us]").astype(np.int64)
+    answers["at"] = stamp / 86_400_000_000
+    answers = answers.sort_values(["at", "response_id"], kind="stable")
+    answers = answers.drop_duplicates(["account_id", "at"])  # same instant: first response_id
+    left = rows[["row", "account_id", "day"]].assign(at=rows["day"].astype(float))
+    right = answers[["account_id", "at", "score"]].assign(answered_day=answers["at"])
+    found = pd.merge_asof(
+        left.sort_values("at"), right.sort_values("at"), on="at", by="account_id",
+        direction="forward", allow_exact_matches=True,
+    )
+    return found.set_index("row")[["answered_day", "score"]].reindex(rows["row"])
 
 
 def _service_spans(paid: pd.DataFrame, grace_days: int) -> pd.DataFrame:
@@ -139,6 +238,7 @@ def training_set(
     definitions: RevenueDefinitions | None = None,
     config: MeasuresConfig | None = None,
     data_end: date | None = None,
+    exclude_pending_cancellations: bool = True,
 ) -> pd.DataFrame:
     """Rows of (account, as-of date) with point-in-time measures, attributes and outcomes.
 
@@ -153,21 +253,29 @@ def training_set(
     measures
         A wide measures frame (:func:`tenure.measures.wide_measures`); computed when absent.
     kind
-        ``"churn"`` and ``"expansion"`` keep paid accounts, ``"conversion"`` trial accounts.
+        ``"churn"``, ``"expansion"`` and ``"advocacy"`` keep paid accounts, ``"conversion"``
+        trial accounts.
     definitions
         Customer definitions: ``churn_recognition`` and ``grace_period_days`` shape churn.
     config
         Measures to compute when ``measures`` is absent (default: the built-in ones).
     data_end
         First day without data; default the day after the latest recorded day.
+    exclude_pending_cancellations
+        Churn sets only: leave out the rows of accounts that asked before the as-of date to
+        cancel the service running at it (a paid line ending with the running spell of service
+        has ``cancelled_at < as_of_date``). Their churn is already known, a model must not get
+        credit for predicting it and a customer-success team cannot act on it.
 
     Returns
     -------
     pandas.DataFrame
         ``account_id, as_of_date``, ``plan`` and the account attributes, every measure, then one
-        boolean ``{churned|expanded|converted}_{h}d`` column per horizon. Rows whose longest
-        horizon runs past the end of the data (``as_of_date + max(horizons) > data_end``) are
-        dropped: their outcome is not known yet.
+        boolean ``{churned|expanded|converted|promoter}_{h}d`` column per horizon (nullable
+        ``boolean`` for ``promoter``: missing when the account gave no answer in that
+        horizon), and for churn ``churn_date`` and ``cancelled_at`` (timestamps, ``NaT`` when
+        none). Rows whose longest horizon runs past the end of the data (``as_of_date +
+        max(horizons) > data_end``) are dropped: their outcome is not known yet.
 
     Examples
     --------
@@ -176,8 +284,8 @@ def training_set(
     ['churned_30d', 'churned_60d']
     """
     if kind not in _PREFIX:
-        raise InputError(f"training_set kind {kind!r} is unknown; use churn, expansion or "
-                         "conversion.")
+        raise InputError(f"training_set kind {kind!r} is unknown; use churn, expansion, "
+                         "conversion or advocacy.")
     horizons = sorted(set(horizons))
     if not horizons or horizons[0] < 1:
         raise InputError(f"horizons must be positive numbers of days (found {horizons}).")
@@ -218,9 +326,26 @@ def training_set(
     )
     prefix = _PREFIX[kind]
     if kind == "churn":
-        stop = _churn_day(keys, _service_spans(paid, definitions.grace_period_days))
+        stop = _churn_day(keys, _service_spans(paid, definitions.grace_period_days)).to_numpy()
         for h in horizons:
-            rows[f"{prefix}_{h}d"] = (stop.to_numpy() - keys["day"].to_numpy()) < h
+            rows[f"{prefix}_{h}d"] = (stop - keys["day"].to_numpy()) < h
+        pending, request = _pending_and_request(
+            keys, stop, _cancelled_lines(warehouse, definitions)
+        )
+        end_day = _day_numbers(pd.Series([end]))[0]
+        known = stop < end_day  # a churn within the data
+        rows["churn_date"] = _timestamps(np.where(known, stop, np.nan))
+        rows["cancelled_at"] = _timestamps(np.where(known, request, np.nan))
+        if exclude_pending_cancellations:
+            rows = rows[~pending].reset_index(drop=True)
+    elif kind == "advocacy":
+        answer = _first_answer(keys, warehouse)
+        waited = answer["answered_day"].to_numpy() - keys["day"].to_numpy()
+        promoter = answer["score"].to_numpy(dtype=float) >= PROMOTER_SCORE
+        for h in horizons:
+            asked = waited < h
+            rows[f"{prefix}_{h}d"] = pd.arrays.BooleanArray(promoter & asked, ~asked)
+        rows = rows[waited < horizons[-1]].reset_index(drop=True)
     elif kind == "expansion":
         now = _mrr_cents_at(keys, paid, keys["day"].to_numpy())
         for h in horizons:
