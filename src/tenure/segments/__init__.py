@@ -4,6 +4,14 @@
 worklist read it). See ``docs/segments.md``.
 """
 
+from tenure.segments.lifecycle import ACTIVITY, LifecycleStage, ProviderActivity, lifecycle_stages
 from tenure.segments.tiers import ServiceTier, service_tiers
 
-__all__ = ["ServiceTier", "service_tiers"]
+__all__ = [
+    "ACTIVITY",
+    "LifecycleStage",
+    "ProviderActivity",
+    "ServiceTier",
+    "lifecycle_stages",
+    "service_tiers",
+]
