@@ -30,6 +30,7 @@ from tenure.analysis.survival import (
     expected_remaining_lifetime,
     kaplan_meier,
 )
+from tenure.analysis.trial_signals import TrialSignals, trial_rows, trial_signals
 
 __all__ = [
     "ChurnAnalysis",
@@ -41,6 +42,7 @@ __all__ = [
     "RetentionCurves",
     "SegmentChurn",
     "StickPoint",
+    "TrialSignals",
     "analyze_churn",
     "analyze_onboarding",
     "behavioural_cohorts",
@@ -56,4 +58,6 @@ __all__ = [
     "onboarding_funnel",
     "segment_churn",
     "stick_point",
+    "trial_rows",
+    "trial_signals",
 ]

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from tenure.config import ProjectConfig
     from tenure.warehouse import Warehouse
 
-__all__ = ["analyze_app", "churn", "onboarding"]
+__all__ = ["analyze_app", "churn", "onboarding", "trials"]
 
 analyze_app = typer.Typer(
     name="analyze",
@@ -173,3 +173,58 @@ def onboarding(
         console.print(f"stick point: tenure month {analysis.stick.month} (long-run monthly "
                       f"churn hazard {analysis.stick.long_run_hazard:.1%})")
     console.print(f"wrote [bold]{html}[/] and [bold]{json_file}[/]")
+
+
+@analyze_app.command("trials")
+def trials(
+    project: ProjectOption = Path("."),
+    first_days: Annotated[
+        int, typer.Option("--first-days", help="Days from a trial's start whose behaviour is "
+                          "used.", min=1)
+    ] = 7,
+    bootstrap: Annotated[
+        int, typer.Option(help="Bootstrap refits for the intervals of the effects.")
+    ] = 200,
+    json_path: Annotated[
+        Path | None,
+        typer.Option("--json", help="JSON file of the results (default "
+                     "PROJECT/trial-signals.json).", dir_okay=False),
+    ] = None,
+) -> None:
+    """Which sign-up answers and first-week behaviours predict that a trial buys."""
+    import json
+
+    from rich.table import Table
+
+    from tenure.analysis.trial_signals import trial_signals
+    from tenure.cli.metrics import to_json
+
+    _, warehouse = open_project(project)
+    with console.status("analysing trials"), warehouse:
+        result = trial_signals(warehouse, first_days=first_days, n_bootstrap=bootstrap)
+    table = Table(title="What predicts a purchase (ROC AUC on the later trials)",
+                  title_justify="left", header_style="bold")
+    for label in ("features", "train trials", "test trials", "ROC AUC"):
+        table.add_column(label, justify="left" if label == "features" else "right")
+    for r in result.models.itertuples():
+        table.add_row(str(r.features), f"{r.train_trials:,}", f"{r.test_trials:,}",
+                      "-" if r.roc_auc != r.roc_auc else f"{r.roc_auc:.3f}")
+    console.print(table)
+    answers = Table(title="Form answers whose purchase rate differs (FDR-corrected)",
+                    title_justify="left", header_style="bold")
+    for label in ("question", "answer", "trials", "bought", "rest"):
+        answers.add_column(label, justify="left" if label in {"question", "answer"} else "right")
+    for r in result.answers[result.answers["significant"]].itertuples():
+        answers.add_row(str(r.question), str(r.answer), f"{r.trials:,}",
+                        f"{r.purchase_rate:.0%}", f"{r.rest_purchase_rate:.0%}")
+    console.print(answers)
+    if not result.effects.empty:
+        console.print("Strongest signals, answers and first week together:")
+        for sentence in result.effects.loc[result.effects["significant"], "sentence"].head(8):
+            console.print(f"  • {sentence}", highlight=False)
+    path = json_path or Path(project) / "trial-signals.json"
+    doc = {name: json.loads(to_json(getattr(result, name)))
+           for name in ("questions", "answers", "models", "effects")}
+    doc["first_days"] = result.first_days
+    path.write_text(json.dumps(doc, indent=2))
+    console.print(f"wrote [bold]{path}[/]")
