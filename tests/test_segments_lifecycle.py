@@ -35,7 +35,7 @@ import pyarrow as pa
 import pytest
 
 from tenure.config import RevenueDefinitions, SegmentSettings
-from tenure.errors import ConfigError, InputError
+from tenure.errors import ConfigError, InputError, WarehouseError
 from tenure.segments import ACTIVITY, LifecycleStage, ProviderActivity, lifecycle_stages
 from tenure.segments.customers import term_end
 from tenure.warehouse import Warehouse
@@ -235,7 +235,7 @@ def test_unknown_first_value_measure_lists_the_known_ones(business: Warehouse) -
 
 
 def test_missing_measures_table_names_the_fix(business: Warehouse) -> None:
-    with pytest.raises(InputError, match="run `tenure measures` first"):
+    with pytest.raises(WarehouseError, match="no measures_wide table; run `tenure measures`"):
         lifecycle_stages(business, D)
 
 

@@ -1,17 +1,37 @@
 """Segments of the customer base: service tiers, lifecycle stages and named customer groups.
 
-``account_segments`` joins all three for one as-of date (the ``segments`` table and the
-worklist read it). See ``docs/segments.md``.
+:func:`account_segments` joins all three for one as-of date (the ``segments`` table, written by
+``tenure segments``, and the worklist read it). See ``docs/segments.md``.
 """
 
+from tenure.segments.groups import (
+    GROUPS_FILE,
+    CustomerGroup,
+    GroupsConfig,
+    customer_groups,
+    default_groups_config,
+    load_groups_config,
+    project_groups_config,
+)
 from tenure.segments.lifecycle import ACTIVITY, LifecycleStage, ProviderActivity, lifecycle_stages
+from tenure.segments.snapshot import SEGMENTS_TABLE, account_segments, write_segments
 from tenure.segments.tiers import ServiceTier, service_tiers
 
 __all__ = [
     "ACTIVITY",
+    "GROUPS_FILE",
+    "SEGMENTS_TABLE",
+    "CustomerGroup",
+    "GroupsConfig",
     "LifecycleStage",
     "ProviderActivity",
     "ServiceTier",
+    "account_segments",
+    "customer_groups",
+    "default_groups_config",
     "lifecycle_stages",
+    "load_groups_config",
+    "project_groups_config",
     "service_tiers",
+    "write_segments",
 ]

@@ -40,6 +40,7 @@ import pandas as pd
 from tenure.config import RevenueDefinitions, SegmentSettings
 from tenure.errors import ConfigError, InputError
 from tenure.segments.customers import cancellation_requests, customer_lines, term_end
+from tenure.segments.inputs import measures_at
 from tenure.warehouse import Warehouse
 
 __all__ = ["ACTIVITY", "LifecycleStage", "ProviderActivity", "lifecycle_stages"]
@@ -229,7 +230,7 @@ def lifecycle_stages(
         reached = _first_value_by_events(warehouse, settings.first_value_events, as_of, accounts)
     else:
         if measures is None:
-            measures = _measures_at(warehouse, as_of)
+            measures = measures_at(warehouse, as_of)
         reached = _first_value_by_measure(measures, settings.first_value_measure, as_of, accounts)
     out["first_value"] = reached.reindex(accounts).to_numpy(dtype=bool)
 
@@ -269,20 +270,3 @@ def lifecycle_stages(
     for column in ("service_end", "cancel_requested_at", "term_end", "customer_since"):
         out[column] = out[column].map(lambda v: None if v is None or pd.isna(v) else v)
     return out[_COLUMNS]
-
-
-def _measures_at(warehouse: Warehouse, as_of: date) -> pd.DataFrame:
-    """The rows of ``measures_wide`` at ``as_of``; an error names the fix when there are none."""
-    if not warehouse.has_table("measures_wide"):
-        raise InputError(
-            f"the warehouse {warehouse.path} has no measures_wide table, which first value reads "
-            "(segments.first_value_measure); run `tenure measures` first."
-        )
-    table = warehouse.table("measures_wide")
-    rows = table.filter(table.as_of_date.cast("date") == as_of).to_pandas()
-    if rows.empty:
-        raise InputError(
-            f"measures_wide has no rows as of {as_of}; pick an as-of date of the measures or run "
-            f"`tenure measures` with a grid that includes {as_of}."
-        )
-    return rows

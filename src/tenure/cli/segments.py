@@ -1,0 +1,149 @@
+"""``tenure segments``: service tiers, lifecycle stages and groups of every customer at a date."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from tenure.cli.app import app
+from tenure.cli.common import ProjectOption, console, open_project
+from tenure.errors import InputError
+
+__all__ = ["segments", "segments_summary"]
+
+
+class SegmentsFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def segments_summary(segments: pd.DataFrame, group_names: list[str]) -> dict:
+    """Counts and MRR by tier and stage, and group sizes, as plain data (money as strings)."""
+    from tenure.segments import LifecycleStage, ServiceTier
+
+    cells = {}
+    for tier in ServiceTier:
+        row = {}
+        for stage in LifecycleStage:
+            part = segments[(segments["tier"] == tier) & (segments["stage"] == stage)]
+            row[str(stage)] = {"accounts": len(part),
+                               "mrr": str(sum(part["mrr"], Decimal("0.00")))}
+        cells[str(tier)] = row
+    sizes = Counter(g for groups in segments["groups"] for g in groups)
+    group_mrr = {name: sum((m for m, gs in zip(segments["mrr"], segments["groups"], strict=True)
+                            if name in gs), Decimal("0.00")) for name in group_names}
+    return {
+        "as_of_date": str(segments["as_of_date"].iloc[0]) if len(segments) else None,
+        "accounts": len(segments),
+        "mrr": str(sum(segments["mrr"], Decimal("0.00"))),
+        "tiers": cells,
+        "groups": {name: {"accounts": sizes.get(name, 0), "mrr": str(group_mrr[name])}
+                   for name in group_names},
+    }
+
+
+def _whole(amount: str) -> str:
+    return f"{Decimal(amount):,.0f}"
+
+
+def _print_summary(summary: dict) -> None:
+    from tenure.segments import LifecycleStage, ServiceTier
+
+    stages = [str(s) for s in LifecycleStage]
+    for what, title in (("accounts", "Accounts"), ("mrr", "MRR")):
+        table = Table(title=f"{title} by service tier and lifecycle stage, as of "
+                      f"{summary['as_of_date']}", header_style="bold", title_justify="left")
+        table.add_column("tier", justify="left")
+        for stage in stages:
+            table.add_column(stage, justify="right")
+        table.add_column("total", justify="right")
+        totals = dict.fromkeys(stages, Decimal(0))
+        for tier in ServiceTier:
+            row = summary["tiers"][str(tier)]
+            values = [Decimal(row[s][what]) for s in stages]
+            for s, v in zip(stages, values, strict=True):
+                totals[s] += v
+            shown = [_whole(str(v)) for v in [*values, sum(values, Decimal(0))]]
+            table.add_row(str(tier), *shown)
+        grand = sum(totals.values(), Decimal(0))
+        table.add_row("total", *(_whole(str(v)) for v in [*totals.values(), grand]),
+                      style="bold")
+        console.print(table)
+    groups = Table(title="Customer groups", header_style="bold", title_justify="left")
+    for label, justify in (("group", "left"), ("accounts", "right"), ("share", "right"),
+                           ("MRR", "right")):
+        groups.add_column(label, justify=justify)
+    for name, size in summary["groups"].items():
+        share = size["accounts"] / summary["accounts"] if summary["accounts"] else 0.0
+        groups.add_row(name, f"{size['accounts']:,}", f"{share:.0%}", _whole(size["mrr"]))
+    console.print(groups)
+
+
+@app.command("segments")
+def segments(
+    project: ProjectOption = Path("."),
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="As-of date, YYYY-MM-DD (default: the latest as-of date "
+                     "of measures_wide)."),
+    ] = None,
+    groups_file: Annotated[
+        Path | None,
+        typer.Option("--groups", help="Groups YAML file (default: PROJECT/groups.yaml if "
+                     "present, merged with the built-in groups).", dir_okay=False),
+    ] = None,
+    fmt: Annotated[SegmentsFormat, typer.Option("--format", help="table or json.")] = (
+        SegmentsFormat.table
+    ),
+) -> None:
+    """Service tier, lifecycle stage, provider activity and groups of every customer at one
+    as-of date, stored in table segments (other dates are kept)."""
+    from tenure.measures import project_measures_config
+    from tenure.segments import (
+        account_segments,
+        load_groups_config,
+        project_groups_config,
+        write_segments,
+    )
+    from tenure.segments.inputs import latest_measures_date, stored_health, stored_scores
+
+    day: date | None = None
+    if as_of is not None:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise InputError(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD.") from None
+    settings, warehouse = open_project(project)
+    measures_config = project_measures_config(project)
+    groups = (load_groups_config(groups_file, measures_config) if groups_file
+              else project_groups_config(project, measures_config))
+    with warehouse:
+        day = day or latest_measures_date(warehouse)
+        scores, health = stored_scores(warehouse, day), stored_health(warehouse, day)
+        result = account_segments(
+            warehouse, day, settings, scores=scores, health=health, groups=groups,
+            measures_config=measures_config,
+        )
+        write_segments(warehouse, result)
+    summary = segments_summary(result, groups.names)
+    summary["inputs"] = {"scores": scores is not None, "health": health is not None}
+    if fmt is SegmentsFormat.json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    _print_summary(summary)
+    used = [name for name, present in (("scores", scores), ("health_history", health))
+            if present is not None]
+    console.print(
+        f"wrote {len(result):,} rows as of {day} to [bold]segments[/]; at risk from "
+        + (" and ".join(used) if used else "nothing (no scores or health_history table yet, "
+           "so no account is at risk)")
+    )
