@@ -13,13 +13,20 @@ from tenure.segments.groups import (
     load_groups_config,
     project_groups_config,
 )
-from tenure.segments.lifecycle import ACTIVITY, LifecycleStage, ProviderActivity, lifecycle_stages
+from tenure.segments.lifecycle import (
+    ACTIVITY,
+    PRECEDENCE,
+    LifecycleStage,
+    ProviderActivity,
+    lifecycle_stages,
+)
 from tenure.segments.snapshot import SEGMENTS_TABLE, account_segments, write_segments
 from tenure.segments.tiers import ServiceTier, service_tiers
 
 __all__ = [
     "ACTIVITY",
     "GROUPS_FILE",
+    "PRECEDENCE",
     "SEGMENTS_TABLE",
     "CustomerGroup",
     "GroupsConfig",

@@ -35,6 +35,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
+import numpy as np
 import pandas as pd
 
 from tenure.config import RevenueDefinitions, SegmentSettings
@@ -43,7 +44,7 @@ from tenure.segments.customers import cancellation_requests, customer_lines, ter
 from tenure.segments.inputs import measures_at
 from tenure.warehouse import Warehouse
 
-__all__ = ["ACTIVITY", "LifecycleStage", "ProviderActivity", "lifecycle_stages"]
+__all__ = ["ACTIVITY", "PRECEDENCE", "LifecycleStage", "ProviderActivity", "lifecycle_stages"]
 
 
 class LifecycleStage(StrEnum):
@@ -73,6 +74,15 @@ ACTIVITY: dict[LifecycleStage, ProviderActivity | None] = {
     LifecycleStage.at_risk: ProviderActivity.save,
     LifecycleStage.cancelled: None,
 }
+
+#: The order in which stages are tested; the first that applies wins.
+PRECEDENCE: tuple[LifecycleStage, ...] = (
+    LifecycleStage.cancelled,
+    LifecycleStage.at_risk,
+    LifecycleStage.new,
+    LifecycleStage.renewal,
+    LifecycleStage.growing,
+)
 
 _COLUMNS = [
     "account_id", "as_of_date", "stage", "activity", "in_service", "customer_since",
@@ -257,14 +267,16 @@ def lifecycle_stages(
     new = (pd.Series(days_paid, dtype="int64") <= settings.onboarding_days) & ~out["first_value"]
     window_end = as_of + timedelta(days=settings.renewal_window_days)
     renewal = out["term_end"].map(lambda t: t is not None and not pd.isna(t) and t < window_end)
-    stage = pd.Series(LifecycleStage.growing, index=out.index, dtype=object)
-    for mask, value in (
-        (renewal.astype(bool), LifecycleStage.renewal),
-        (new, LifecycleStage.new),
-        (at_risk.astype(bool), LifecycleStage.at_risk),
-        (cancelled, LifecycleStage.cancelled),
-    ):  # lowest precedence first, so later ones overwrite
-        stage[mask.to_numpy()] = value
+    applies = {
+        LifecycleStage.cancelled: cancelled.to_numpy(dtype=bool),
+        LifecycleStage.at_risk: at_risk.to_numpy(dtype=bool),
+        LifecycleStage.new: new.to_numpy(dtype=bool),
+        LifecycleStage.renewal: renewal.to_numpy(dtype=bool),
+        LifecycleStage.growing: np.ones(len(out), dtype=bool),
+    }
+    stage = pd.Series(None, index=out.index, dtype=object)
+    for value in PRECEDENCE:
+        stage[stage.isna().to_numpy() & applies[value]] = value
     out["stage"] = stage
     out["activity"] = out["stage"].map(ACTIVITY)
     for column in ("service_end", "cancel_requested_at", "term_end", "customer_since"):
