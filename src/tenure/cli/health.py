@@ -1,0 +1,341 @@
+"""``tenure health``: score accounts with a scorecard, backtest cards, show the distribution."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tenure.cli.app import app
+from tenure.cli.common import ProjectOption, console, open_project
+from tenure.errors import InputError, WarehouseError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tenure.health import Scorecard
+    from tenure.warehouse import Warehouse
+
+__all__ = ["backtest", "distribution", "health_app", "score"]
+
+health_app = typer.Typer(
+    name="health",
+    help="Customer health: score accounts with a YAML scorecard, keep the history, backtest "
+    "cards against churn and expansion, and show how accounts spread over health.",
+    no_args_is_help=True,
+)
+app.add_typer(health_app, name="health")
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+FormatOption = Annotated[Format, typer.Option("--format", help="table or json.")]
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option} {text!r} is not a date; write it as YYYY-MM-DD.") from None
+
+
+#: Progress goes to standard error, so ``--format json`` output on standard out stays clean.
+progress_console = Console(stderr=True)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=progress_console)
+
+
+def _wide(warehouse: Warehouse) -> pd.DataFrame:
+    """The stored measures_wide table, or an error that says to run ``tenure measures``."""
+    import pandas as pd
+
+    if not warehouse.has_table("measures_wide"):
+        raise WarehouseError(f"the warehouse {warehouse.path} has no table 'measures_wide'; run "
+                             "`tenure measures` first.")
+    wide = warehouse.table("measures_wide").to_pandas()
+    wide["as_of_date"] = pd.to_datetime(wide["as_of_date"])
+    return wide
+
+
+def _cards(project: Path, files: list[Path] | None) -> list[tuple[Scorecard, str]]:
+    """The cards named on the command line, else the project's own (or the built-in) card,
+    each checked against the project's measures."""
+    from tenure.health import load_scorecard, project_scorecard
+    from tenure.measures import project_measures_config
+    from tenure.measures.config import TEXT_KINDS
+
+    cards = ([(load_scorecard(f), str(f)) for f in files] if files
+             else [project_scorecard(project)])
+    measures = project_measures_config(project)
+    numeric = [m.name for m in measures.measures if m.kind not in TEXT_KINDS]
+    labels = [m.name for m in measures.measures if m.kind in TEXT_KINDS]
+    names: dict[str, str] = {}
+    for card, source in cards:
+        card.check_measures(numeric, labels, source=source)
+        if card.name in names:
+            raise InputError(f"{source} and {names[card.name]} are both named {card.name!r}; "
+                             "give each scorecard its own name to compare them.")
+        names[card.name] = source
+    return cards
+
+
+def _scores(warehouse: Warehouse, cards: list[Scorecard]) -> pd.DataFrame | None:
+    """The ``scores`` table when a card reads a model column and the table exists."""
+    if not any(card.models for card in cards) or not warehouse.has_table("scores"):
+        return None
+    return warehouse.table("scores").to_pandas()
+
+
+ScorecardFiles = Annotated[
+    list[Path] | None,
+    typer.Option("--scorecard", help="Scorecard YAML file (repeat to compare; default: "
+                 "PROJECT/scorecard.yaml if present, else the built-in card).", dir_okay=False),
+]
+
+
+@health_app.command("score")
+def score(
+    project: ProjectOption = Path("."),
+    scorecard: Annotated[
+        Path | None,
+        typer.Option("--scorecard", help="Scorecard YAML file (default: PROJECT/scorecard.yaml "
+                     "if present, else the built-in card).", dir_okay=False),
+    ] = None,
+    first: Annotated[
+        str | None, typer.Option("--from", help="First as-of date to score, YYYY-MM-DD.")
+    ] = None,
+    last: Annotated[
+        str | None, typer.Option("--to", help="Last as-of date to score (included), YYYY-MM-DD.")
+    ] = None,
+) -> None:
+    """Score every account at the as-of dates of measures_wide into table health_history
+    (other dates are kept)."""
+    from tenure.health import health_scores, write_health_history
+
+    start, end = _day(first, "--from"), _day(last, "--to")
+    if start and end and end < start:
+        raise InputError(f"--to {end} is before --from {start}; swap them.")
+    _, warehouse = open_project(project)
+    card, source = _cards(project, [scorecard] if scorecard else None)[0]
+    with warehouse, _progress() as progress:
+        wide = _wide(warehouse)
+        if start:
+            wide = wide[wide["as_of_date"].dt.date >= start]
+        if end:
+            wide = wide[wide["as_of_date"].dt.date <= end]
+        dates = sorted(wide["as_of_date"].unique())
+        if not dates:
+            raise InputError("no as-of date of measures_wide lies in the --from/--to range; "
+                             "widen it or run `tenure measures` over those dates.")
+        health = health_scores(wide, card, _scores(warehouse, [card]))
+        # Written a quarter of weekly dates at a time, so the bar moves and each write is small.
+        chunk = 13
+        task = progress.add_task(f"writing health_history ({card.name})", total=len(dates))
+        written = 0
+        for i in range(0, len(dates), chunk):
+            part = health[health["as_of_date"].isin(dates[i:i + chunk])]
+            written += write_health_history(warehouse, part, card)
+            progress.advance(task, len(dates[i:i + chunk]))
+    counts = health["colour"].value_counts()
+    console.print(
+        f"scored {written:,} account snapshots with [bold]{card.name}[/] ({source}) at "
+        f"{len(dates)} as-of dates from {dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d}: "
+        + ", ".join(f"{counts.get(c, 0):,} {c}" for c in ("green", "yellow", "red")),
+        highlight=False,
+    )
+
+
+def _json(frames: dict[str, pd.DataFrame], extra: dict) -> str:
+    from tenure.cli.metrics import to_json
+
+    return json.dumps({**extra, **{k: json.loads(to_json(v)) for k, v in frames.items()}},
+                      indent=2)
+
+
+def _print(df: pd.DataFrame, title: str, percent: tuple[str, ...] = (),
+           precise: tuple[str, ...] = ()) -> None:
+    """A Rich table of ``df``: ``percent`` columns as percentages, ``precise`` to 3 decimals."""
+    from tenure.report.html import format_value
+
+    table = Table(title=title, header_style="bold", title_justify="left")
+    columns = {c: df[c].tolist() for c in df.columns}  # Python ints stay ints
+    for column in df.columns:
+        text = any(isinstance(v, str) for v in columns[column])
+        table.add_column(str(column), justify="left" if text else "right")
+    for i in range(len(df)):
+        cells = []
+        for column, values in columns.items():
+            value = values[i]
+            if isinstance(value, float) and value == value and column in percent:
+                cells.append(f"{value:.1%}")
+            elif isinstance(value, float) and value == value and column in precise:
+                cells.append(f"{value:.3f}")
+            else:
+                cells.append(format_value(str(column), value))
+        table.add_row(*cells)
+    console.print(table)
+
+
+@health_app.command("backtest")
+def backtest(
+    project: ProjectOption = Path("."),
+    scorecard: ScorecardFiles = None,
+    horizon: Annotated[
+        list[int] | None,
+        typer.Option("--horizon", help="Days after each as-of date to look for churn and "
+                     "expansion (repeat; default 30 and 90)."),
+    ] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """How well each scorecard would have predicted churn and expansion over the history."""
+    import pandas as pd
+
+    from tenure.analysis.early_warning import churn_dates
+    from tenure.cli.analyze import _lifetimes
+    from tenure.health import backtest as run_backtest
+    from tenure.health import health_scores
+    from tenure.measures.asof import data_end
+    from tenure.models.training_set import training_set
+
+    horizons = sorted(set(horizon or [30, 90]))
+    if horizons[0] < 1:
+        raise InputError(f"--horizon must be a positive number of days (found {horizons[0]}).")
+    config, warehouse = open_project(project)
+    cards = _cards(project, scorecard)
+    with warehouse, _progress() as progress:
+        task = progress.add_task("reading measures", total=len(cards) + 3)
+        wide = _wide(warehouse)
+        progress.update(task, advance=1, description="outcomes (churn and expansion)")
+        keys = ["account_id", "as_of_date"]
+        churn = training_set(warehouse, horizons=horizons, measures=wide, kind="churn",
+                             definitions=config.definitions)
+        expansion = training_set(warehouse, horizons=horizons, measures=wide,
+                                 kind="expansion", definitions=config.definitions)
+        outcomes = churn[[*keys, *(f"churned_{h}d" for h in horizons)]].merge(
+            expansion[[*keys, *(f"expanded_{h}d" for h in horizons)]], on=keys, how="outer")
+        if outcomes.empty:
+            raise InputError(f"no paying account has an as-of date at least {horizons[-1]} days "
+                             "before the end of the data; load more history or use a shorter "
+                             "--horizon.")
+        progress.update(task, advance=1, description="churn dates")
+        cancellations = (warehouse.table("cancellations").to_pandas()
+                         if warehouse.has_table("cancellations") else None)
+        churns = churn_dates(_lifetimes(warehouse, config, data_end(warehouse)), cancellations)
+        scores = _scores(warehouse, [c for c, _ in cards])
+        health = []
+        for card, _ in cards:
+            progress.update(task, advance=1, description=f"scoring with {card.name}")
+            health.append(health_scores(wide, card, scores))
+        result = run_backtest(pd.concat(health, ignore_index=True), outcomes, horizons,
+                              churns=churns)
+        progress.advance(task)
+    frames = {"auc": result.auc, "bands": result.bands, "before_churn": result.before_churn,
+              "red_lead": result.red_lead}
+    if fmt is Format.json:
+        typer.echo(_json(frames, {"rows": result.rows, "scorecards": [c.name for c, _ in cards],
+                                  "horizons": horizons}))
+        return
+    console.print(f"{result.rows:,} paying account snapshots, scored by every card.")
+    auc = result.auc.pivot_table(index=["outcome", "horizon_days"], columns="scorecard",
+                                 values="auc").reset_index()
+    auc.columns.name = None
+    _print(auc, "AUC (churn: lower score = riskier; expansion: higher score = likelier)",
+           precise=tuple(c.name for c, _ in cards))
+    for card, _ in cards:
+        _print_card(result, card.name)
+
+
+def _print_card(result, card: str) -> None:
+    bands = result.bands[(result.bands["scorecard"] == card)]
+    bands = bands.assign(interval=[
+        f"{lo:.1%}-{hi:.1%}" if lo == lo else "–"
+        for lo, hi in zip(bands["rate_low"], bands["rate_high"], strict=True)
+    ])[["outcome", "horizon_days", "colour", "rows", "events", "rate", "interval"]]
+    _print(bands, f"{card}: outcome rate per colour (95% Wilson interval)", percent=("rate",))
+    before = result.before_churn[result.before_churn["scorecard"] == card].drop(
+        columns=["scorecard", "green_share_low", "green_share_high"])
+    _print(before, f"{card}: churners' colour N days before their churn date",
+           percent=("green_share",))
+    lead = result.red_lead[result.red_lead["scorecard"] == card].drop(columns="scorecard")
+    _print(lead, f"{card}: red before churn (lead = days from the last red run's start to "
+           "churn)", percent=("red_share",), precise=("median_lead_days", "mean_lead_days"))
+
+
+@health_app.command("distribution")
+def distribution(
+    project: ProjectOption = Path("."),
+    scorecard: Annotated[
+        str | None,
+        typer.Option("--scorecard", help="Name of the scorecard in health_history (default: "
+                     "the project's card)."),
+    ] = None,
+    months: Annotated[int, typer.Option(help="Months to show, latest last.")] = 6,
+    top: Annotated[int, typer.Option(help="Accounts named in each tail (largest MRR first).")
+                   ] = 10,
+    tail_share: Annotated[
+        float, typer.Option(help="Share of accounts in each tail by score (0.1: 10%).")
+    ] = 0.1,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Accounts by health month by month: colours, MRR, the at-risk and advocate tails, and how
+    many moved between colours."""
+    from tenure.health import health_distribution, project_scorecard, read_health_history
+
+    if months < 1 or top < 0:
+        raise InputError("--months must be at least 1 and --top at least 0.")
+    _, warehouse = open_project(project)
+    name = scorecard or project_scorecard(project)[0].name
+    with warehouse, progress_console.status("reading health_history"):
+        health = read_health_history(warehouse, name)
+        if health.empty:
+            stored = sorted(warehouse.table("health_history").scorecard.to_pandas().unique())
+            raise InputError(f"health_history holds no scores of card {name!r} (it holds "
+                             f"{', '.join(stored) or 'none'}); run `tenure health score` with "
+                             "it or pick a stored one with --scorecard.")
+        wide = _wide(warehouse)
+        columns = [c for c in ("account_id", "as_of_date", "mrr", "nps_category")
+                   if c in wide.columns]
+        result = health_distribution(health, wide[columns], tail_share=tail_share)
+    shown = sorted(result.bands["month"].unique())[-months:]
+    pick = {k: getattr(result, k) for k in ("bands", "bins", "shift", "moves")}
+    frames = {k: v[v["month"].isin(shown)] for k, v in pick.items()}
+    latest = shown[-1]
+    frames["at_risk"] = result.at_risk[result.at_risk["month"] == latest].head(top)
+    frames["advocates"] = result.advocates[result.advocates["month"] == latest].head(top)
+    if fmt is Format.json:
+        typer.echo(_json(frames, {"scorecard": name, "months": shown}))
+        return
+    bands = frames["bands"]
+    wide_bands = bands.pivot_table(index="month", columns="colour", values="accounts",
+                                   aggfunc="sum").reindex(columns=["green", "yellow", "red"])
+    share = bands.pivot_table(index="month", columns="colour", values="share",
+                              aggfunc="sum").reindex(columns=["green", "yellow", "red"])
+    table = wide_bands.astype(int).join(share.add_suffix(" %")).reset_index()
+    table.columns.name = None
+    _print(table, f"{name}: paying accounts by colour at each month end",
+           percent=("green %", "yellow %", "red %"))
+    _print(frames["moves"], "moves since the month before (improved: towards green)")
+    at_risk = result.at_risk[result.at_risk["month"] == latest]
+    advocates = result.advocates[result.advocates["month"] == latest]
+    for label, tail, rows in (("at-risk tail", at_risk, frames["at_risk"]),
+                              ("advocate tail", advocates, frames["advocates"])):
+        mrr = sum((m for m in tail["mrr"] if m is not None), start=0)
+        console.print(f"{latest} {label}: {len(tail):,} accounts, MRR {mrr:,.2f}"
+                      + (f"; top {len(rows)} by MRR:" if len(rows) else ""), highlight=False)
+        if len(rows):
+            _print(rows.drop(columns=["month"]), f"{label} ({latest})")
