@@ -138,6 +138,8 @@ def test_settings_reach_the_tiers_and_stages(business: Warehouse) -> None:
     }
     assert out.loc["MID", "stage"] == LifecycleStage.growing  # 76 days is outside 30
     assert out.loc["SML1", "stage"] == LifecycleStage.new  # no scores: not at risk
+    bare = account_segments(business, D, settings.segments, groups=GROUPS)
+    pd.testing.assert_frame_equal(bare.set_index("account_id"), out)
 
 
 def test_the_table_keeps_history_and_a_rerun_replaces_its_date(business: Warehouse) -> None:

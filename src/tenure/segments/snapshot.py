@@ -20,7 +20,7 @@ from decimal import Decimal
 import pandas as pd
 import pyarrow as pa
 
-from tenure.config import ProjectConfig
+from tenure.config import ProjectConfig, SegmentSettings
 from tenure.measures import MeasuresConfig, default_measures_config
 from tenure.segments.customers import customer_lines, mrr_in_force
 from tenure.segments.groups import GroupsConfig, customer_groups, default_groups_config
@@ -49,7 +49,7 @@ _SCHEMA = pa.schema([
 def account_segments(
     warehouse: Warehouse,
     as_of: date | None = None,
-    settings: ProjectConfig | None = None,
+    settings: ProjectConfig | SegmentSettings | None = None,
     *,
     scores: pd.DataFrame | None = None,
     health: pd.DataFrame | None = None,
@@ -67,7 +67,8 @@ def account_segments(
         The as-of date; default the latest of ``measures_wide``.
     settings
         Project settings: ``segments`` (tiers and stages) and ``definitions`` (when a cancelled
-        line stops). Default: every default.
+        line stops); a bare :class:`~tenure.config.SegmentSettings` uses the default
+        definitions. Default: every default.
     scores, health
         Optional risk inputs (see :func:`~tenure.segments.lifecycle.lifecycle_stages`): the
         ``scores`` table's ``account_id, as_of_date, churn_risk`` and health colours
@@ -91,6 +92,8 @@ def account_segments(
     >>> seg = account_segments(wh, settings=load_config(project))  # doctest: +SKIP
     >>> seg[seg["stage"] == "at_risk"]  # doctest: +SKIP
     """
+    if isinstance(settings, SegmentSettings):
+        settings = ProjectConfig(segments=settings)
     settings = settings or ProjectConfig()
     if as_of is None:
         as_of = latest_measures_date(warehouse)
