@@ -140,7 +140,8 @@ def health_scores(wide_measures: pd.DataFrame, scorecard: Scorecard,
     weight = (present * weights).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(weight > 0, total / np.where(weight > 0, weight, 1.0), np.nan)
-    out["score"] = score
+    # A weighted mean of points in [0, 100]; clipping only removes float rounding (100 + 1e-14).
+    out["score"] = np.clip(score, 0.0, 100.0)
     out["colour"] = [None if (c := scorecard.bands.colour(s)) is None else str(c) for s in score]
     for column, values in points.items():
         out[column] = values
