@@ -96,7 +96,7 @@ def service_tiers(
     --------
     >>> from decimal import Decimal
     >>> tiers = service_tiers({"a": Decimal(60), "b": Decimal(25), "c": Decimal(15)})
-    >>> dict(zip(tiers["account_id"], tiers["tier"].astype(str)))
+    >>> dict(zip(tiers["account_id"], map(str, tiers["tier"])))
     {'a': 'top', 'b': 'leveraged', 'c': 'scalable'}
     """
     top = _share(top_share, "top_share")
