@@ -205,11 +205,8 @@ def backtest(
     """How well each scorecard would have predicted churn and expansion over the history."""
     import pandas as pd
 
-    from tenure.analysis.early_warning import churn_dates
-    from tenure.cli.analyze import _lifetimes
     from tenure.health import backtest as run_backtest
     from tenure.health import health_scores
-    from tenure.measures.asof import data_end
     from tenure.models.training_set import training_set
 
     horizons = sorted(set(horizon or [30, 90]))
@@ -226,23 +223,21 @@ def backtest(
                              definitions=config.definitions)
         expansion = training_set(warehouse, horizons=horizons, measures=wide,
                                  kind="expansion", definitions=config.definitions)
-        outcomes = churn[[*keys, *(f"churned_{h}d" for h in horizons)]].merge(
+        # churn_date and cancelled_at (when the training set has them) date each churn.
+        dating = [c for c in ("churn_date", "cancelled_at") if c in churn.columns]
+        outcomes = churn[[*keys, *(f"churned_{h}d" for h in horizons), *dating]].merge(
             expansion[[*keys, *(f"expanded_{h}d" for h in horizons)]], on=keys, how="outer")
         if outcomes.empty:
             raise InputError(f"no paying account has an as-of date at least {horizons[-1]} days "
                              "before the end of the data; load more history or use a shorter "
                              "--horizon.")
-        progress.update(task, advance=1, description="churn dates")
-        cancellations = (warehouse.table("cancellations").to_pandas()
-                         if warehouse.has_table("cancellations") else None)
-        churns = churn_dates(_lifetimes(warehouse, config, data_end(warehouse)), cancellations)
+        progress.advance(task)
         scores = _scores(warehouse, [c for c, _ in cards])
         health = []
         for card, _ in cards:
             progress.update(task, advance=1, description=f"scoring with {card.name}")
             health.append(health_scores(wide, card, scores))
-        result = run_backtest(pd.concat(health, ignore_index=True), outcomes, horizons,
-                              churns=churns)
+        result = run_backtest(pd.concat(health, ignore_index=True), outcomes, horizons)
         progress.advance(task)
     frames = {"auc": result.auc, "bands": result.bands, "before_churn": result.before_churn,
               "red_lead": result.red_lead}
