@@ -243,3 +243,9 @@ def test_scores_frame_without_churn_risk_is_named(business: Warehouse) -> None:
     bad = SCORES.rename(columns={"churn_risk": "risk"})
     with pytest.raises(InputError, match=r"scores frame lacks column.*churn_risk"):
         lifecycle_stages(business, D, measures=_measures(), scores=bad)
+
+
+def test_before_any_paid_line_there_are_no_customers(business: Warehouse) -> None:
+    out = lifecycle_stages(business, date(2022, 1, 3), measures=_measures(), health=HEALTH)
+    assert out.empty
+    assert list(out.columns)[:4] == ["account_id", "as_of_date", "stage", "activity"]

@@ -260,9 +260,8 @@ def lifecycle_stages(
 
     # Step 6: the stage, first match wins.
     cancelled = ~out["in_service"] | out["cancel_requested_at"].notna()
-    at_risk = (out["churn_risk"] >= settings.at_risk_threshold).fillna(False) | (
-        out["health"].str.lower() == "red"
-    ).fillna(False)
+    red = out["health"].map(lambda c: c is not None and c.lower() == "red").astype(bool)
+    at_risk = (out["churn_risk"] >= settings.at_risk_threshold).fillna(False) | red
     days_paid = [(as_of - s).days for s in out["customer_since"]]
     new = (pd.Series(days_paid, dtype="int64") <= settings.onboarding_days) & ~out["first_value"]
     window_end = as_of + timedelta(days=settings.renewal_window_days)
