@@ -13,7 +13,14 @@ import ibis
 from tenure.errors import InputError, WarehouseError
 
 __all__ = [
-    "MonthRange", "add_months", "data_month_range", "month_calendar", "month_start", "parse_month",
+    "MonthRange",
+    "add_months",
+    "data_bounds",
+    "data_month_range",
+    "month_calendar",
+    "month_range_of_bounds",
+    "month_start",
+    "parse_month",
 ]
 
 
@@ -95,11 +102,28 @@ def data_month_range(subscriptions: ibis.Table) -> MonthRange:
     The last month is the month of the latest ``start_date`` or ``cancelled_at`` (the newest fact
     the data holds); later ``end_date`` values are scheduled ends of prepaid terms, not history.
     """
-    bounds = subscriptions.aggregate(
+    return month_range_of_bounds(data_bounds(subscriptions).to_pyarrow().to_pylist()[0])
+
+
+def data_bounds(subscriptions: ibis.Table) -> ibis.Table:
+    """One row: the earliest ``start_date`` (``first``), the latest ``start_date``
+    (``last_start``) and the latest ``cancelled_at`` (``last_cancel``); see
+    :func:`month_range_of_bounds`."""
+    return subscriptions.aggregate(
         first=subscriptions.start_date.min(),
         last_start=subscriptions.start_date.max(),
         last_cancel=subscriptions.cancelled_at.max(),
-    ).to_pyarrow().to_pylist()[0]
+    )
+
+
+def month_range_of_bounds(bounds: dict[str, date | None]) -> MonthRange:
+    """The months covered by the row of :func:`data_bounds` (see :func:`data_month_range`).
+
+    >>> month_range_of_bounds(
+    ...     {"first": date(2024, 1, 9), "last_start": date(2024, 3, 2), "last_cancel": None}
+    ... )
+    MonthRange(start=datetime.date(2024, 1, 1), end=datetime.date(2024, 4, 1))
+    """
     if bounds["first"] is None:
         raise WarehouseError("the subscriptions table is empty; load some data with `tenure load`")
     last = max(d for d in (bounds["last_start"], bounds["last_cancel"]) if d is not None)

@@ -14,7 +14,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,16 +23,19 @@ import pandas as pd
 import pyarrow as pa
 
 from tenure.config import RevenueDefinitions
-from tenure.metrics._queries import PlanKey, QueryRunner
+from tenure.metrics._queries import PlanKey, QueryRunner, read_schemas
 from tenure.metrics.cohorts import cohort_retention
 from tenure.metrics.mrr import ACCOUNT_ATTRIBUTES, account_months
-from tenure.metrics.period import MonthRange, add_months, data_month_range
+from tenure.metrics.period import MonthRange, add_months, data_bounds, month_range_of_bounds
 from tenure.metrics.retention import retention_by_month
 from tenure.metrics.trials import trial_metrics
 from tenure.metrics.unit_economics import unit_economics_by_month
 from tenure.warehouse import Warehouse
 
 __all__ = ["RevenueMetrics", "revenue_metrics"]
+
+#: Tables read when present, besides ``subscriptions``.
+OPTIONAL_TABLES = ("accounts", "spend", "trials")
 
 @dataclass
 class RevenueMetrics:
@@ -75,15 +78,9 @@ def _frame(table: pa.Table) -> pd.DataFrame:
     return table.to_pandas(date_as_object=False)
 
 
-def _plan_key(
-    tables: dict[str, ibis.Table], options: tuple[Hashable, ...]
-) -> PlanKey:
-    """The key of a call's compiled queries: the schema of every table read, and its options."""
-    schemas = tuple(
-        (name, tuple((column, str(dtype)) for column, dtype in table.schema().items()))
-        for name, table in sorted(tables.items())
-    )
-    return PlanKey(schemas=schemas, options=options)
+def _any_conversion(trials: ibis.Table) -> ibis.Table:
+    """One row: whether any trial has a recorded ``converted_at``."""
+    return trials.aggregate(recorded=trials.converted_at.notnull().any())
 
 
 def _segments(by: str | list[str] | None) -> list[str]:
@@ -120,35 +117,40 @@ def revenue_metrics(
     """
     definitions = definitions or RevenueDefinitions()
     segments = _segments(by)
-    subscriptions = warehouse.table("subscriptions")
-    present = set(warehouse.con.list_tables())
-    optional = {
-        name: warehouse.con.table(name)
-        for name in ("accounts", "spend", "trials")
-        if name in present
-    }
+    schemas = read_schemas(warehouse, ("subscriptions", *OPTIONAL_TABLES))
+    present = {name for name, _ in schemas}
+    if "subscriptions" not in present:
+        warehouse.table("subscriptions")  # raises the error that names the fix
 
-    covered = data_month_range(subscriptions)
+    # Ibis tables are opened only if a query has to be built: a call whose SQL is stored runs
+    # it directly (opening a table costs Ibis a DESCRIBE and parsing every column type).
+    @functools.cache
+    def source(name: str) -> ibis.Table:
+        return warehouse.con.table(name)
+
+    # Step 0: the months the data covers, and whether trial conversions are recorded.
+    with QueryRunner(warehouse, PlanKey(schemas=schemas, options=("bounds",))) as run:
+        bounds = run.fetch("bounds", lambda: data_bounds(source("subscriptions")))
+        # Trial conversion comes from the recorded converted_at; only when the source recorded
+        # none at all is it inferred from the first paid line after the trial (a join over
+        # every subscription line, ten times slower).
+        recorded = "trials" in present and bool(
+            run.fetch("recorded", lambda: _any_conversion(source("trials")))[0][0].as_py()
+        )
+    covered = month_range_of_bounds(bounds.to_pylist()[0])
     period = MonthRange(start or covered.start, end or covered.end)
     # The twelve months before the range are included so trailing-twelve-month retention is
     # right.
     history_start = min(covered.start, add_months(period.start, -12))
     # Account attributes are joined only when a segment or the drill-down table needs them.
     needs_attributes = include_accounts or any(c in ACCOUNT_ATTRIBUTES for c in segments)
-    accounts = optional.get("accounts") if needs_attributes else None
-    spend = optional.get("spend")
-    trials = optional.get("trials")
-    # Trial conversion comes from the recorded converted_at; only when the source recorded none
-    # at all is it inferred from the first paid line after the trial (a join over every
-    # subscription line, ten times slower).
-    recorded = trials is not None and bool(
-        trials.converted_at.notnull().any().to_pyarrow().as_py()
-    )
+    has_accounts = needs_attributes and "accounts" in present
+    has_spend = "spend" in present
+    has_trials = "trials" in present
 
-    read = {"subscriptions": subscriptions, **optional}
-    key = _plan_key(
-        read,
-        (
+    key = PlanKey(
+        schemas=schemas,
+        options=(
             definitions.model_dump_json(), period.start, period.end, history_start,
             tuple(segments), include_accounts, needs_attributes, recorded,
         ),
@@ -158,8 +160,8 @@ def revenue_metrics(
         run.materialise(
             "account_months",
             lambda: account_months(
-                subscriptions, start=history_start, end=period.end, definitions=definitions,
-                accounts=accounts,
+                source("subscriptions"), start=history_start, end=period.end,
+                definitions=definitions, accounts=source("accounts") if has_accounts else None,
             ),
         )
 
@@ -183,6 +185,7 @@ def revenue_metrics(
         def unit_economics() -> ibis.Table:
             am = run.table("account_months")
             company = run.table("company") if warehouse.is_duckdb else None
+            spend = source("spend") if has_spend else None
             ue = unit_economics_by_month(am, spend, retention=company)
             return ue.filter(ue.month >= period.start).order_by("month")
 
@@ -197,12 +200,12 @@ def revenue_metrics(
         cohorts_df = _frame(run.fetch("cohorts", cohorts))
 
         # Step 5: trial conversion by trial-start month.
-        if trials is not None:
+        if has_trials:
             trials_df = _frame(
                 run.fetch(
                     "trials",
                     lambda: trial_metrics(
-                        trials, None if recorded else subscriptions,
+                        source("trials"), None if recorded else source("subscriptions"),
                         start=period.start, end=period.end,
                     ).order_by("month"),
                 )
