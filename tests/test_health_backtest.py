@@ -81,24 +81,26 @@ def test_colours_before_churn_and_how_early_red_came() -> None:
         _weekly("p", ["green", "green", "yellow", "red", "red"]),   # 01-01 .. 01-29
         _weekly("q", ["green"] * 5),
         _weekly("r", ["red"]),                                       # only 01-01
+        _weekly("s", ["red"]), _weekly("s", ["red"], first="2024-01-29"),  # a 4-week gap
     ], ignore_index=True)
-    churns = pd.DataFrame({"account_id": ["p", "q", "r"],
+    churns = pd.DataFrame({"account_id": ["p", "q", "r", "s"],
                            "churned_at": pd.Timestamp("2024-02-01")})
     outcomes = health[["account_id", "as_of_date"]].assign(churned_30d=False)
     result = backtest(health, outcomes, churns=churns, days_before=(7, 14, 28))
     before = result.before_churn.set_index("days_before")
-    # 7 days before (01-25): p's latest row 01-22 is red, q's green; r's 01-01 is over a grid
-    # step away. 14 days (01-18): p 01-15 yellow. 28 days (01-04): p, q green, r red.
+    # 7 days before (01-25): p's latest row 01-22 is red, q's green; r's and s's 01-01 is over
+    # a grid step away. 14 days (01-18): p 01-15 yellow. 28 days (01-04): p, q green, r, s red.
     assert before.loc[7, ["churners", "green", "yellow", "red"]].tolist() == [2, 1, 0, 1]
     assert before.loc[14, ["churners", "green", "yellow", "red"]].tolist() == [2, 1, 1, 0]
-    assert before.loc[28, ["churners", "green", "yellow", "red"]].tolist() == [3, 2, 0, 1]
-    assert before.loc[28, "green_share"] == pytest.approx(2 / 3)
+    assert before.loc[28, ["churners", "green", "yellow", "red"]].tolist() == [4, 2, 0, 2]
+    assert before.loc[28, "green_share"] == pytest.approx(0.5)
     lead = result.red_lead.iloc[0]
-    # p and q were measured on 01-29, 3 days before churn (r was not). p was red from 01-22:
-    # 10 days of warning. q never turned red.
-    assert (lead["churners"], lead["red_before"]) == (2, 1)
-    assert lead["red_share"] == pytest.approx(0.5)
-    assert lead["median_lead_days"] == 10.0
+    # p, q and s were measured on 01-29, 3 days before churn (r was not). p was red from 01-22:
+    # 10 days of warning; s's red run restarts after its gap, on 01-29: 3 days. q never red.
+    assert (lead["churners"], lead["red_before"]) == (3, 2)
+    assert lead["red_share"] == pytest.approx(2 / 3)
+    assert lead["median_lead_days"] == 6.5
+    assert lead["mean_lead_days"] == 6.5
 
 
 def test_churn_dates_from_a_training_set() -> None:

@@ -173,30 +173,29 @@ def _before_churn(health: pd.DataFrame, churns: pd.DataFrame, card: str,
 
 def _red_lead(health: pd.DataFrame, churns: pd.DataFrame, card: str, step: int) -> dict:
     rows = health.loc[health["scorecard"] == card, ["account_id", "as_of_date", "colour"]]
-    by_account = {a: g.sort_values("as_of_date") for a, g in rows.groupby("account_id")}
-    leads = []
-    measured = 0
-    for account, churned_at in churns[["account_id", "churned_at"]].itertuples(index=False):
-        g = by_account.get(account)
-        if g is None:
-            continue
-        before = g[g["as_of_date"] <= churned_at]
-        # Measured just before churn: the last row lies within one grid step of the churn date.
-        if before.empty or (churned_at - before["as_of_date"].iloc[-1]).days >= step + 1:
-            continue
-        measured += 1
-        dates = before["as_of_date"].to_numpy()
-        red = (before["colour"] == Colour.red).to_numpy()
-        if not red[-1]:
-            continue
-        i = len(red) - 1
-        while i > 0 and red[i - 1] and (dates[i] - dates[i - 1]) <= np.timedelta64(step, "D"):
-            i -= 1
-        leads.append((churned_at - pd.Timestamp(dates[i])).days)
+    rows = rows.sort_values(["account_id", "as_of_date"], ignore_index=True)
+    # Runs of red: a new run starts at a non-red row, a new account or a gap over one step.
+    red = (rows["colour"] == Colour.red).to_numpy()
+    gap = rows.groupby("account_id")["as_of_date"].diff() > pd.Timedelta(days=step)
+    starts = ~red | np.r_[True, ~(red[:-1])] | gap.to_numpy()
+    starts |= (rows["account_id"] != rows["account_id"].shift()).to_numpy()
+    run = np.cumsum(starts)
+    rows["red"] = red
+    rows["red_since"] = rows["as_of_date"].groupby(run).transform("min")
+    # Each churner's last row on or before its churn date, if within one grid step of it.
+    found = pd.merge_asof(
+        churns[["account_id", "churned_at"]].sort_values("churned_at"),
+        rows.sort_values("as_of_date"),
+        left_on="churned_at", right_on="as_of_date", by="account_id", direction="backward",
+        tolerance=pd.Timedelta(days=step),
+    ).dropna(subset=["as_of_date"])
+    reds = found[found["red"].astype(bool)]
+    leads = (reds["churned_at"] - reds["red_since"]).dt.days.to_numpy()
+    measured = len(found)
     return {"scorecard": card, "churners": measured, "red_before": len(leads),
             "red_share": len(leads) / measured if measured else float("nan"),
-            "median_lead_days": float(np.median(leads)) if leads else float("nan"),
-            "mean_lead_days": float(np.mean(leads)) if leads else float("nan")}
+            "median_lead_days": float(np.median(leads)) if len(leads) else float("nan"),
+            "mean_lead_days": float(np.mean(leads)) if len(leads) else float("nan")}
 
 
 def backtest(
