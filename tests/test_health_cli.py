@@ -129,3 +129,34 @@ def test_clear_errors_without_measures_or_scores(simulated_project: Path, tmp_pa
                                       "--scorecard", str(unknown)])
     assert isinstance(result.exception, ConfigError)
     assert "known measures: events_28d" in str(result.exception)
+
+
+def test_a_card_with_a_model_component_reads_the_scores_table(project: Path,
+                                                              tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    folder = tmp_path / "with_scores"
+    shutil.copytree(project, folder)
+    with Warehouse(folder / "warehouse.duckdb") as wh:
+        wide = wh.table("measures_wide").to_pandas()
+        last = wide["as_of_date"].max()
+        accounts = sorted(wide.loc[wide["as_of_date"] == last, "account_id"])[:3]
+        # A hand-made scores table: three accounts at the latest date, risks 0.05, 0.175, 0.30.
+        wh.replace_tables({"scores": pa.table({
+            "account_id": accounts, "as_of_date": [last.date()] * 3,
+            "churn_risk": [0.05, 0.175, 0.30], "expansion": [0.1, 0.1, 0.1],
+        })})
+    card = tmp_path / "model.yaml"
+    card.write_text("name: model_only\ncomponents:\n"
+                    "  - {model: churn_risk, direction: lower, green: 0.05, red: 0.3}\n")
+    _run("health", "score", "--project", str(folder), "--scorecard", str(card))
+    with Warehouse(folder / "warehouse.duckdb") as wh:
+        history = wh.table("health_history").to_pandas()
+    history = history[history["scorecard"] == "model_only"]  # other tests stored the default
+    assert len(history) == len(wide)
+    scored = history.dropna(subset=["score"]).sort_values("account_id")
+    # Points 100, 50 and 0; every other row has no score (the only component is missing).
+    assert scored["account_id"].tolist() == accounts
+    assert scored["score"].tolist() == pytest.approx([100, 50, 0])
+    assert scored["colour"].tolist() == ["green", "yellow", "red"]
+    assert history["score"].isna().sum() == len(history) - 3
