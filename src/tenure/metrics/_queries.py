@@ -104,11 +104,12 @@ def read_schemas(warehouse: Warehouse, names: Sequence[str]) -> Schemas:
             (name, tuple((column, str(dtype)) for column, dtype in schema.items()))
             for name, schema in schemas.items()
         )
+    wanted = sorted(set(names))
     rows = warehouse.con.con.execute(
         "SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
         "WHERE database_name = current_database() AND schema_name = current_schema() "
-        "AND table_name IN (SELECT unnest($names)) ORDER BY table_name, column_index",
-        {"names": sorted(set(names))},
+        f"AND table_name IN ({', '.join('?' * len(wanted))}) ORDER BY table_name, column_index",
+        wanted,
     ).fetchall()
     tables: dict[str, list[tuple[str, ...]]] = {}
     for table, column, dtype, nullable in rows:
