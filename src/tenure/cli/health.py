@@ -245,7 +245,10 @@ def backtest(
         typer.echo(_json(frames, {"rows": result.rows, "scorecards": [c.name for c, _ in cards],
                                   "horizons": horizons}))
         return
-    console.print(f"{result.rows:,} paying account snapshots, scored by every card.")
+    judged = result.auc.groupby("outcome")["rows"].max()
+    console.print(f"{result.rows:,} paying account snapshots scored by every card; "
+                  + ", ".join(f"{outcome} judged on {n:,}" for outcome, n in judged.items())
+                  + " (churn leaves out pending cancellations).", highlight=False)
     auc = result.auc.pivot_table(index=["outcome", "horizon_days"], columns="scorecard",
                                  values="auc").reset_index()
     auc.columns.name = None
