@@ -3,7 +3,8 @@
 The account-month MRR table is computed once and kept on the engine; every other table
 (monthly movements and retention, unit economics, cohorts, trials) is derived from it, so the whole
 suite costs one pass over the subscriptions. On DuckDB the SQL of every query is compiled on the
-first call of a kind and re-run on later ones (see :mod:`tenure.metrics._queries`).
+first call of a kind and re-run on later ones, in this process and, through the SQL cache beside
+the warehouse file, in later ones (see :mod:`tenure.metrics._queries`).
 
 Examples
 --------
