@@ -45,6 +45,7 @@ from tenure.errors import InputError, NotFittedError
 from tenure.models import evaluation as ev
 from tenure.models.backtest import Fold, time_folds
 from tenure.models.calibration import Calibration, Calibrator
+from tenure.models.contributions import reference_contributions, tree_path_contributions
 from tenure.models.encoding import TabularEncoder
 
 __all__ = ["Candidate", "ModelNotFittedError", "OutcomeModel"]
@@ -86,6 +87,10 @@ def _json_number(value: float | int | None) -> float | int | None:
         return int(value)
     value = float(value)
     return None if math.isnan(value) or math.isinf(value) else value
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 def _iso(value: Any) -> Any:
@@ -456,10 +461,16 @@ class OutcomeModel(ClassifierMixin, BaseEstimator):
     def explain(self, X: pd.DataFrame | np.ndarray, top: int = 3) -> pd.DataFrame:
         """Per row, the inputs that push its probability up the most.
 
-        An input's contribution is the row's calibrated probability minus the probability with
-        that input set to its reference (the training median of a measure, the most common
-        level of an attribute), every other input as it is. An attribute's one-hot columns and
-        a measure's missing flag move together: each input column is one reason.
+        An input's contribution is the row's calibrated probability minus its probability
+        without that input's push (:mod:`tenure.models.contributions`):
+
+        * logistic: with the input set to its reference (the training median of a measure, the
+          most common level of an attribute), every other input as it is; exact;
+        * boosting: with the log-odds the trees credit to the input along the row's paths
+          (Saabas 2014) taken away; one pass over the trees explains every input.
+
+        An attribute's one-hot columns and a measure's missing flag move together: each input
+        column is one reason. 100,000 rows of 35 inputs take seconds.
 
         Parameters
         ----------
@@ -486,17 +497,22 @@ class OutcomeModel(ClassifierMixin, BaseEstimator):
     def _explain(self, features: pd.DataFrame, top: int) -> pd.DataFrame:
         encode, rest = self.estimator_[0], self.estimator_[1:]
         Z = encode.transform(features)
-        reference = encode.transform(encode.reference())[0]
-        base = self.calibrator_.predict(rest.predict_proba(Z)[:, 1])
-        groups = np.asarray(encode.groups_, dtype=object)
         inputs = list(encode.inputs_)
-        contribution = np.zeros((len(Z), len(inputs)))
-        for j, name in enumerate(inputs):
-            cols = np.flatnonzero(groups == name)
-            saved = Z[:, cols].copy()
-            Z[:, cols] = reference[cols]
-            contribution[:, j] = base - self.calibrator_.predict(rest.predict_proba(Z)[:, 1])
-            Z[:, cols] = saved
+        groups = np.asarray(encode.groups_, dtype=object)
+        if self.chosen_ == Candidate.BOOSTING.value:
+            trees = rest[-1]
+            input_of = np.array([inputs.index(g) for g in encode.groups_], dtype=np.intp)
+            logit = trees.decision_function(Z)
+            credit = tree_path_contributions(trees, Z, input_of, len(inputs))
+            base = self.calibrator_.predict(_sigmoid(logit))
+            contribution = base[:, None] - self.calibrator_.predict(
+                _sigmoid(logit[:, None] - credit).ravel()).reshape(credit.shape)
+        else:
+            reference = encode.transform(encode.reference())[0]
+            contribution = reference_contributions(
+                lambda z: self.calibrator_.predict(rest.predict_proba(z)[:, 1]),
+                Z, reference, groups, inputs,
+            )
         k = min(top, len(inputs))
         order = np.argsort(-contribution, axis=1, kind="stable")[:, :k]
         rows = np.repeat(np.arange(len(Z)), k)

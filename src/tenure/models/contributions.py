@@ -1,0 +1,88 @@
+"""How much each input pushes a row's probability: the numbers behind ``explain``.
+
+Both functions return, per row and input column, the drop in calibrated probability when that
+input's push is taken away; an attribute's one-hot columns (and a measure's missing flag) are
+one input.
+
+* :func:`reference_contributions` sets the input to its reference (training median or most
+  common level), every other input as it is, and predicts again: exact for any model, and
+  cheap for the logistic candidate (one matrix product per input).
+* :func:`tree_path_contributions` is for gradient boosting, where predicting once per input
+  would cost a full pass over every tree per input. It follows each row's path down each tree
+  and credits the change in node value at each split to the split's input (Saabas 2014,
+  "Interpreting random forests"): the credits of a row add up exactly to its raw log-odds
+  minus the trees' root values, and an input's push is removed by subtracting its credit from
+  the log-odds. One pass over the trees explains every input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+__all__ = ["reference_contributions", "tree_path_contributions", "tree_root_value"]
+
+
+def reference_contributions(
+    predict: Callable[[np.ndarray], np.ndarray], Z: np.ndarray, reference: np.ndarray,
+    groups: np.ndarray, inputs: list[str],
+) -> np.ndarray:
+    """``predict(Z) - predict(Z with input j at its reference)`` for each input ``j``.
+
+    ``Z`` is the encoded matrix (changed in place and restored), ``reference`` the encoded
+    reference row, ``groups[k]`` the input of encoded column ``k``.
+    """
+    base = predict(Z)
+    out = np.zeros((len(Z), len(inputs)))
+    for j, name in enumerate(inputs):
+        cols = np.flatnonzero(groups == name)
+        saved = Z[:, cols].copy()
+        Z[:, cols] = reference[cols]
+        out[:, j] = base - predict(Z)
+        Z[:, cols] = saved
+    return out
+
+
+def _node_values(model: HistGradientBoostingClassifier, nodes: np.ndarray) -> np.ndarray:
+    # Leaves hold their shrunk Newton step; inner nodes the unshrunk one: shrink them alike.
+    return np.where(nodes["is_leaf"] == 1, nodes["value"],
+                    nodes["value"] * model.learning_rate)
+
+
+def tree_root_value(model: HistGradientBoostingClassifier) -> float:
+    """Baseline plus every tree's (shrunk) root value: the log-odds credited to no input."""
+    roots = sum(float(_node_values(model, p[0].nodes)[0]) for p in model._predictors)
+    return float(np.ravel(model._baseline_prediction)[0]) + roots
+
+
+def tree_path_contributions(
+    model: HistGradientBoostingClassifier, Z: np.ndarray, input_of_column: np.ndarray,
+    n_inputs: int,
+) -> np.ndarray:
+    """Log-odds credited to each input along each row's paths (shape ``(rows, n_inputs)``).
+
+    ``input_of_column[k]`` is the input index of encoded column ``k``. Rows follow the model's
+    own rule: left when ``x <= threshold``, missing values the way the split learned.
+    """
+    out = np.zeros((len(Z), n_inputs))
+    everyone = np.arange(len(Z))
+    for predictors in model._predictors:
+        nodes = predictors[0].nodes
+        value = _node_values(model, nodes)
+        leaf = nodes["is_leaf"] == 1
+        feature, threshold = nodes["feature_idx"], nodes["num_threshold"]
+        missing_left = nodes["missing_go_to_left"] == 1
+        left, right = nodes["left"].astype(np.intp), nodes["right"].astype(np.intp)
+        rows = everyone
+        at = np.zeros(len(Z), dtype=np.intp)
+        while len(rows):
+            f = feature[at]
+            x = Z[rows, f]
+            go_left = np.where(np.isnan(x), missing_left[at], x <= threshold[at])
+            nxt = np.where(go_left, left[at], right[at])
+            out[rows, input_of_column[f]] += value[nxt] - value[at]
+            inner = ~leaf[nxt]
+            rows, at = rows[inner], nxt[inner]
+    return out

@@ -1,0 +1,94 @@
+"""explain(): reasons per row, by hand for the logistic candidate, exact sums for the trees."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tenure.models import ChurnRiskModel
+from tenure.models.contributions import tree_path_contributions, tree_root_value
+
+
+def _data(n: int = 600, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({
+        "as_of_date": pd.Timestamp("2024-01-01")
+        + pd.to_timedelta(np.repeat(np.arange(n // 20) * 7, 20), unit="D"),
+        "account_id": [f"a{i % 20}" for i in range(n)],
+        "usage": rng.normal(10, 3, n),
+        "tickets": rng.normal(2, 1, n),
+        "plan": rng.choice(["basic", "pro", "max"], n, p=[0.5, 0.3, 0.2]),
+    })
+    logit = -0.5 - 0.4 * (X["usage"] - 10) + 0.8 * (X["tickets"] - 2) + 1.0 * (X["plan"] == "max")
+    y = rng.random(n) < 1 / (1 + np.exp(-logit))
+    return X, y.to_numpy()
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def test_logistic_contributions_by_hand():
+    """Uncalibrated logistic: p = s(b + sum_k w_k (x_k - m_k) / s_k) on the standardised design
+    (usage, tickets, plan=basic, plan=pro, plan=max). Setting ``usage`` to its training median
+    u0 changes the log-odds by w_u (u0 - u) / s_u; setting ``plan`` to its most common level
+    (basic) changes every plan column at once. Contribution = p(row) - p(changed row)."""
+    X, y = _data()
+    model = ChurnRiskModel(candidates=("logistic",), calibration="none").fit(X, y)
+    encode, scale, lr = (model.estimator_[name] for name in ("encode", "scale", "model"))
+    assert encode.names_ == ["usage", "tickets", "plan=basic", "plan=pro", "plan=max"]
+    w = lr.coef_[0] / scale.scale_
+    row = X.iloc[[0]].reset_index(drop=True)
+    x = np.array([row.loc[0, "usage"], row.loc[0, "tickets"],
+                  *(float(row.loc[0, "plan"] == lvl) for lvl in ("basic", "pro", "max"))])
+    logit = lr.intercept_[0] + w @ (x - scale.mean_)
+    usage0 = float(np.median(X["usage"]))
+    tickets0 = float(np.median(X["tickets"]))
+    expected = {
+        "usage": _sigmoid(logit) - _sigmoid(logit + w[0] * (usage0 - x[0])),
+        "tickets": _sigmoid(logit) - _sigmoid(logit + w[1] * (tickets0 - x[1])),
+        "plan": _sigmoid(logit) - _sigmoid(logit + w[2:] @ (np.array([1.0, 0.0, 0.0]) - x[2:])),
+    }
+    assert model.predict_proba(row)[0, 1] == pytest.approx(_sigmoid(logit))
+    got = model.explain(row, top=3)
+    positive = {k: v for k, v in expected.items() if v > 0}
+    assert list(got["feature"]) == sorted(positive, key=positive.get, reverse=True)
+    assert got["contribution"].tolist() == pytest.approx([positive[f] for f in got["feature"]])
+    assert got["rank"].tolist() == list(range(1, len(got) + 1))
+    assert (got["row"] == 0).all()
+    values = dict(zip(got["feature"], got["value"], strict=True))
+    if "plan" in values:
+        assert values["plan"] == row.loc[0, "plan"]  # one reason for the whole one-hot family
+
+
+def test_explain_ranks_the_strongest_push_first_and_keeps_only_pushes_up():
+    X, y = _data()
+    model = ChurnRiskModel(candidates=("logistic",)).fit(X, y)
+    # A heavy user with few tickets on the basic plan: nothing pushes the risk up.
+    calm = pd.DataFrame({"as_of_date": [pd.Timestamp("2025-01-01")], "account_id": ["z"],
+                         "usage": [25.0], "tickets": [0.0], "plan": ["basic"]})
+    assert model.explain(calm).empty
+    # A light user with many tickets on max: all three push up, usage gap the largest.
+    risky = calm.assign(usage=1.0, tickets=3.0, plan="max")
+    reasons = model.explain(risky, top=2)
+    assert reasons["feature"].tolist() == ["usage", "plan"]
+    assert (reasons["contribution"].diff().dropna() <= 0).all()
+    assert reasons["value"].tolist() == [1.0, "max"]
+
+
+def test_tree_credits_add_up_to_the_raw_log_odds():
+    """Saabas path credits: per row, root values + credits = the trees' raw log-odds."""
+    X, y = _data(n=2000)
+    X.loc[::7, "usage"] = np.nan  # missing values follow the learned direction
+    model = ChurnRiskModel(candidates=("boosting",), boosting_rounds=30).fit(X, y)
+    encode, trees = model.estimator_["encode"], model.estimator_["model"]
+    Z = encode.transform(X.drop(columns=["as_of_date", "account_id"]))
+    input_of = np.array([encode.inputs_.index(g) for g in encode.groups_])
+    credit = tree_path_contributions(trees, Z, input_of, len(encode.inputs_))
+    np.testing.assert_allclose(tree_root_value(trees) + credit.sum(axis=1),
+                               trees.decision_function(Z), atol=1e-9)
+    reasons = model.explain(X.head(50), top=3)
+    assert set(reasons["feature"]) <= {"usage", "tickets", "plan"}
+    assert (reasons["contribution"] > 0).all()
+    assert reasons.groupby("row")["rank"].max().max() <= 3
