@@ -1,5 +1,6 @@
 """Lifecycle stages on a hand-made business, as of Monday 2024-07-01 (defaults: onboarding 90
-days, renewal window 90 days, cancelled accounts kept 90 days, at risk from 0.5).
+days, renewal window 90 days, cancelled accounts kept 90 days; at risk from 0.5, set here, where
+the default is 0.2).
 
 Days below count back from the as-of date ``d``; "paid for n days" is ``d - first paid day``.
 
@@ -144,7 +145,9 @@ def _stages(out: pd.DataFrame) -> dict[str, str]:
 
 
 def test_golden_stages_and_activities(business: Warehouse) -> None:
-    out = lifecycle_stages(business, D, measures=_measures(), scores=SCORES, health=HEALTH)
+    settings = SegmentSettings(at_risk_threshold=0.5)
+    out = lifecycle_stages(business, D, settings=settings, measures=_measures(), scores=SCORES,
+                           health=HEALTH)
     assert _stages(out) == EXPECTED
     activity = dict(zip(out["account_id"], out["activity"], strict=True))
     assert activity["N1"] == ProviderActivity.integrate
