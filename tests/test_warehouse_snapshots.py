@@ -44,11 +44,24 @@ def test_a_failed_write_leaves_the_table_as_it_was(warehouse):
     assert _rows(warehouse) == [("a", jan, 0.1)]
 
 
+def test_a_new_column_is_added_null_in_earlier_snapshots(warehouse):
+    jan, feb = date(2025, 1, 6), date(2025, 2, 3)
+    warehouse.replace_snapshots("scores", _snapshot(jan, {"a": 0.1}), by=["as_of_date"])
+    # A later version adds a column, and writes its columns in another order.
+    newer = pa.table({"risk": [0.7], "account_id": ["a"], "as_of_date": [feb], "score": [0.3]})
+    warehouse.replace_snapshots("scores", newer, by=["as_of_date"])
+    frame = warehouse.table("scores").to_pandas().sort_values("as_of_date")
+    assert list(frame.columns) == ["account_id", "as_of_date", "score", "risk"]
+    assert frame["score"].tolist() == [0.1, 0.3]
+    assert frame["risk"].isna().tolist() == [True, False]
+    assert frame["risk"].iloc[1] == 0.7
+
+
 def test_a_changed_layout_is_refused_with_the_fix(warehouse):
     jan = date(2025, 1, 6)
     warehouse.replace_snapshots("scores", _snapshot(jan, {"a": 0.1}), by=["as_of_date"])
     other = pa.table({"account_id": ["a"], "as_of_date": [jan], "risk": [0.2]})
-    with pytest.raises(WarehouseError, match="layout changed"):
+    with pytest.raises(WarehouseError, match=r"column\(s\) score that the new snapshot lacks"):
         warehouse.replace_snapshots("scores", other, by=["as_of_date"])
     with pytest.raises(WarehouseError, match="key column"):
         warehouse.replace_snapshots("scores", other.drop(["as_of_date"]), by=["as_of_date"])

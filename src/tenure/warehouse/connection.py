@@ -104,6 +104,10 @@ class Warehouse:
         DuckDB this is one transaction, so a failure leaves the table as it was. Saving the same
         snapshot twice therefore never duplicates a row.
 
+        A snapshot may bring columns the table does not have yet (a newer version of Tenure
+        adds a score): they are added, null in the earlier snapshots. A snapshot that lacks a
+        column of the table is refused, since the history would silently lose it.
+
         Parameters
         ----------
         name
@@ -124,12 +128,14 @@ class Warehouse:
             self.replace_tables({name: data})
             return
         existing = self.con.table(name)
-        if list(existing.columns) != list(data.column_names):
+        lost = [c for c in existing.columns if c not in data.column_names]
+        if lost:
             raise WarehouseError(
-                f"table {name!r} has columns {list(existing.columns)} but the new snapshot has "
-                f"{list(data.column_names)}; the layout changed: drop the table (its history) "
-                "or write the snapshot with the old layout."
+                f"table {name!r} has column(s) {', '.join(lost)} that the new snapshot lacks; "
+                "the layout changed: drop the table (its history) or write the snapshot with "
+                "every column of the table."
             )
+        added = [c for c in data.column_names if c not in existing.columns]
         if not self.is_duckdb:
             import pandas as pd
             import pyarrow
@@ -139,7 +145,8 @@ class Warehouse:
             kept = old.merge(keys, on=list(by), how="left", indicator=True)
             kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge")
             merged = pyarrow.Table.from_pandas(
-                pd.concat([kept, data.to_pandas()], ignore_index=True), preserve_index=False
+                pd.concat([kept, data.to_pandas()], ignore_index=True)[data.column_names],
+                preserve_index=False,
             ).cast(data.schema)
             self.con.create_table(name, merged, overwrite=True)
             return
@@ -150,11 +157,14 @@ class Warehouse:
         try:
             raw.execute("BEGIN TRANSACTION")
             try:
+                for column in added:
+                    kind = raw.execute(f'DESCRIBE SELECT "{column}" FROM "{view}"').fetchone()[1]
+                    raw.execute(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {kind}')
                 raw.execute(
                     f'DELETE FROM "{name}" t WHERE EXISTS '
                     f'(SELECT 1 FROM "{view}" s WHERE {match})'
                 )
-                raw.execute(f'INSERT INTO "{name}" SELECT * FROM "{view}"')
+                raw.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM "{view}"')
                 raw.execute("COMMIT")
             except BaseException:
                 raw.execute("ROLLBACK")
