@@ -111,9 +111,8 @@ PHRASES: dict[MeasureKind, Callable[[Any, Any], str]] = {
     _K.seats: lambda m, v: _plural(v, "seat"),
     _K.plan: lambda m, v: f"on the {v} plan",
     _K.milestones_reached: lambda m, v: (
-        f"{'reached' if float(v) >= 1 else 'did not reach'} "
-        f"{' and '.join(e.replace('_', ' ') for e in m.events)} within {m.within_days} days "
-        "of sign-up"
+        f"{' and '.join(e.replace('_', ' ') for e in m.events)} "
+        f"{'done' if float(v) >= 1 else 'not all done'} within {m.within_days} days of sign-up"
     ),
 }
 

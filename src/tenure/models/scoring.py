@@ -1,0 +1,256 @@
+"""Scores of every account at an as-of date, with the reasons behind its churn risk.
+
+Grain of the scores table: one row per ``(account_id, as_of_date)``. Columns:
+
+* ``is_trial``: the account was on a trial that day (only ``conversion`` is scored for it);
+* ``cancel_pending``: the account had already asked to cancel a paid line still running that
+  day (``cancelled_at`` before the as-of date, service not yet ended). Its churn is known, not
+  predicted (the churn model is trained without such rows), so the worklist leaves it out;
+* ``churn_risk``, ``expansion``, ``advocacy``: calibrated probabilities of churning, expanding and
+  answering the next NPS survey as a promoter within each model's horizon (paid accounts; null
+  for trials or when the model was not trained);
+* ``conversion``: probability that a trial buys within the horizon (trials only);
+* ``mrr`` (decimal): MRR in force the day before the as-of date; ``mrr_at_risk`` (decimal):
+  ``churn_risk x mrr``, rounded half-even to the cent, the expected MRR lost, by which the
+  worklist is sorted;
+* ``churn_reasons`` and ``expansion_reasons``: the three inputs that push the score up most,
+  each in words (``tenure.measures.phrases``), joined by ``"; "``. Reasons are what the account
+  *does* (usage, support, sentiment, onboarding, tenure), never what it *is*: its attributes
+  (industry, size, channel, owner, country), MRR, seats and plan weigh in the score but are not
+  offered as reasons, as a rep cannot act on them;
+* ``scored_at``: when the models used were trained (one value per model kind, ``kind=time``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tenure.errors import InputError, WarehouseError
+from tenure.measures import MeasureKind, MeasuresConfig, default_measures_config
+from tenure.measures.phrases import phrase_value
+from tenure.models.training_set import ATTRIBUTES
+from tenure.warehouse import Warehouse
+
+__all__ = ["SCORE_COLUMNS", "feature_rows", "latest_as_of", "pending_cancellations",
+           "reasons_in_words", "score_accounts", "top_reasons_of"]
+
+#: Score column of each model kind in the scores table.
+SCORE_COLUMNS = {
+    "churn": "churn_risk",
+    "expansion": "expansion",
+    "advocacy": "advocacy",
+    "conversion": "conversion",
+}
+#: Kinds scored for trial accounts; every other kind is scored for paid accounts.
+_TRIAL_KINDS = {"conversion"}
+#: Kinds whose reasons are kept beside the score.
+_REASONS = {"churn": "churn_reasons", "expansion": "expansion_reasons"}
+_CENT = Decimal("0.01")
+#: Kinds of measure that describe what an account is rather than what it does: never reasons.
+_CONTEXT_KINDS = {MeasureKind.mrr, MeasureKind.seats, MeasureKind.plan}
+
+
+def _not_reasons(columns: list[str], config: MeasuresConfig) -> set[str]:
+    """Inputs that weigh in a score but are not offered as reasons (see the module docstring)."""
+    declared = {m.name: m.kind for m in config.measures}
+    return {c for c in columns
+            if c not in declared or MeasureKind(declared[c]) in _CONTEXT_KINDS}
+
+
+def top_reasons_of(model: Any, X: pd.DataFrame, top: int, config: MeasuresConfig) -> pd.DataFrame:
+    """The ``top`` strongest reasons per row among the inputs that may be reasons."""
+    skip = _not_reasons(list(X.columns), config)
+    explained = model.explain(X, top=top + len(skip))
+    kept = explained[~explained["feature"].isin(skip)].copy()
+    kept["rank"] = kept.groupby("row").cumcount() + 1
+    return kept[kept["rank"] <= top].reset_index(drop=True)
+
+
+def _attributes(warehouse: Warehouse) -> pd.DataFrame | None:
+    if not warehouse.has_table("accounts"):
+        return None
+    accounts = warehouse.table("accounts")
+    present = [c for c in ATTRIBUTES if c in accounts.columns]
+    frame = accounts.select("account_id", *present).to_pandas()
+    frame["account_id"] = frame["account_id"].astype(str)
+    return frame
+
+
+def feature_rows(
+    warehouse: Warehouse, measures: pd.DataFrame, *, as_of_dates: list[date] | None = None
+) -> pd.DataFrame:
+    """The inputs of every model for each account at each as-of date: measures and attributes.
+
+    The same columns as :func:`tenure.models.training_set` gives before its outcomes: the wide
+    measures (with ``is_trial``) and the account attributes.
+    """
+    rows = measures
+    if as_of_dates is not None:
+        wanted = {pd.Timestamp(d) for d in as_of_dates}
+        rows = rows[pd.to_datetime(rows["as_of_date"]).isin(wanted)]
+    rows = rows.reset_index(drop=True).copy()
+    rows["account_id"] = rows["account_id"].astype(str)
+    if "plan" not in rows.columns:
+        rows.insert(2, "plan", None)
+    attributes = _attributes(warehouse)
+    if attributes is not None:
+        rows = rows.merge(attributes, on="account_id", how="left")
+    return rows
+
+
+def reasons_in_words(
+    explained: pd.DataFrame, rows: pd.DataFrame, config: MeasuresConfig
+) -> list[str]:
+    """Join the explanations of each row into one sentence (``"; "`` between reasons).
+
+    ``explained`` is the long frame of a model's ``explain`` (``row``, ``rank``, ``feature``,
+    ``value``); ``rows`` the frame that was explained. Rows without a reason get ``""``.
+    """
+    out = [""] * len(rows)
+    if explained.empty:
+        return out
+    ordered = explained.sort_values(["row", "rank"])
+    for row, part in ordered.groupby("row", sort=False):
+        phrases = [phrase_value(str(f), v, config) for f, v in zip(part["feature"],
+                                                                   part["value"], strict=True)]
+        out[int(row)] = "; ".join(phrases)
+    return out
+
+
+def _money(values: pd.Series) -> list[Decimal | None]:
+    def one(v: Any) -> Decimal | None:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        return Decimal(str(v)).quantize(_CENT, rounding=ROUND_HALF_EVEN)
+
+    return [one(v) for v in values]
+
+
+def pending_cancellations(warehouse: Warehouse, rows: pd.DataFrame) -> np.ndarray:
+    """Per row (``account_id``, ``as_of_date``): has the account asked to cancel a paid line
+    that is still running that day? Known on the day itself (the request is before it)."""
+    flags = np.zeros(len(rows), dtype=bool)
+    subs = warehouse.table("subscriptions")
+    if "cancelled_at" not in subs.columns or rows.empty:
+        return flags
+    trial = subs.is_trial.fill_null(False) if "is_trial" in subs.columns else False
+    lines = subs.filter(~trial, subs.mrr > 0, subs.cancelled_at.notnull()).select(
+        account_id=subs.account_id.cast("string"), start=subs.start_date.cast("date"),
+        end=subs.end_date.cast("date"), cancelled=subs.cancelled_at.cast("date"),
+    ).to_pandas()
+    if lines.empty:
+        return flags
+    keys = pd.DataFrame({"row": np.arange(len(rows)), "account_id": rows["account_id"].to_numpy(),
+                         "day": pd.to_datetime(rows["as_of_date"]).to_numpy()})
+    joined = keys.merge(lines, on="account_id")
+    start, end = pd.to_datetime(joined["start"]), pd.to_datetime(joined["end"])
+    running = (start < joined["day"]) & (end.isna() | (end >= joined["day"]))
+    asked = pd.to_datetime(joined["cancelled"]) < joined["day"]
+    flags[joined.loc[running & asked, "row"].unique()] = True
+    return flags
+
+
+def latest_as_of(measures: pd.DataFrame) -> date:
+    """The latest as-of date of a wide measures frame."""
+    if measures.empty:
+        raise WarehouseError("the measures table is empty; run `tenure measures` first.")
+    return pd.Timestamp(pd.to_datetime(measures["as_of_date"]).max()).date()
+
+
+def score_accounts(
+    warehouse: Warehouse,
+    models: Mapping[str, Any],
+    *,
+    measures: pd.DataFrame,
+    as_of_dates: list[date] | None = None,
+    config: MeasuresConfig | None = None,
+    trained_at: Mapping[str, str] | None = None,
+    top_reasons: int = 3,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Score every account at each as-of date with every model given.
+
+    Parameters
+    ----------
+    warehouse
+        The project's warehouse (for the account attributes).
+    models
+        Fitted models keyed by kind (``churn``, ``expansion``, ``advocacy``, ``conversion``).
+    measures
+        Wide measures (:func:`tenure.measures.wide_measures`, or the ``measures_wide`` table).
+    as_of_dates
+        Dates to score; default the latest as-of date of ``measures``.
+    config
+        The measures' declarations, for the reasons in words (default: the built-in ones).
+    trained_at
+        When each model was trained, kept in ``scored_at``.
+    top_reasons
+        Reasons kept per account for churn and expansion.
+    progress
+        Called with a short description before each step.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per account and as-of date; columns as in the module docstring.
+    """
+    unknown = set(models) - set(SCORE_COLUMNS)
+    if unknown:
+        raise InputError(f"unknown model kind(s) {sorted(unknown)}; use {sorted(SCORE_COLUMNS)}.")
+    config = config or default_measures_config()
+    dates = as_of_dates or [latest_as_of(measures)]
+    rows = feature_rows(warehouse, measures, as_of_dates=dates)
+    if rows.empty:
+        raise InputError(
+            f"no account has measures at {', '.join(str(d) for d in dates)}; pick an as-of date "
+            "that `tenure measures` computed (see --from/--to there)."
+        )
+    trial = rows["is_trial"].astype(bool).to_numpy()
+    out = pd.DataFrame({
+        "account_id": rows["account_id"],
+        "as_of_date": pd.to_datetime(rows["as_of_date"]).dt.date,
+        "is_trial": trial,
+    })
+    out["cancel_pending"] = pending_cancellations(warehouse, rows) & ~trial
+    for column in SCORE_COLUMNS.values():
+        out[column] = np.nan
+    for column in _REASONS.values():
+        out[column] = ""
+    for kind, model in models.items():
+        if progress:
+            progress(f"scoring {kind}")
+        mask = trial if kind in _TRIAL_KINDS else ~trial
+        if not mask.any():
+            continue
+        subset = rows[mask].reset_index(drop=True)
+        names = list(getattr(model, "feature_names_in_", subset.columns))
+        missing = [n for n in names if n not in subset.columns]
+        if missing:
+            raise InputError(
+                f"the {kind} model was trained on column(s) {', '.join(missing)} that the "
+                "measures no longer have; retrain with `tenure train`."
+            )
+        X = subset[names]
+        out.loc[mask, SCORE_COLUMNS[kind]] = model.predict_proba(X)[:, 1]
+        if kind in _REASONS and top_reasons > 0:
+            if progress:
+                progress(f"explaining {kind}")
+            explained = top_reasons_of(model, X, top_reasons, config)
+            out.loc[mask, _REASONS[kind]] = reasons_in_words(explained, X, config)
+    mrr = rows["mrr"] if "mrr" in rows.columns else pd.Series(np.nan, index=rows.index)
+    out["mrr"] = _money(mrr.round(2))
+    risk = out["churn_risk"]
+    out["mrr_at_risk"] = [
+        None if m is None or np.isnan(r)
+        else (m * Decimal(repr(float(r)))).quantize(_CENT, rounding=ROUND_HALF_EVEN)
+        for m, r in zip(out["mrr"], risk, strict=True)
+    ]
+    stamps = trained_at or {}
+    out["scored_at"] = ", ".join(f"{k}={stamps[k]}" for k in sorted(models) if k in stamps)
+    return out
