@@ -32,6 +32,8 @@ from tenure.cli import health as _health  # noqa: E402,F401
 from tenure.cli import load as _load  # noqa: E402,F401
 from tenure.cli import measures as _measures  # noqa: E402,F401
 from tenure.cli import metrics as _metrics  # noqa: E402,F401
+from tenure.cli import models as _models  # noqa: E402,F401
 from tenure.cli import project as _project  # noqa: E402,F401
 from tenure.cli import segments as _segments  # noqa: E402,F401
 from tenure.cli import simulate as _simulate  # noqa: E402,F401
+from tenure.cli import worklist as _worklist  # noqa: E402,F401

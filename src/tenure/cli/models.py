@@ -1,0 +1,236 @@
+"""``tenure train`` and ``tenure score``: fit the outcome models, then score every account.
+
+``train`` builds each model's point-in-time training set from the stored measures, fits it with
+a time-ordered backtest and keeps it in ``PROJECT/models`` with its evaluation. ``score`` writes
+one dated snapshot of every account's scores and reasons into the ``scores`` table; earlier
+snapshots stay, so risk trends can be read back.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tenure.cli.app import app
+from tenure.cli.common import ProjectOption, console, open_project
+from tenure.errors import InputError, WarehouseError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tenure.warehouse import Warehouse
+
+__all__ = ["ModelKind", "read_measures", "score", "train"]
+
+
+class ModelKind(StrEnum):
+    churn = "churn"
+    expansion = "expansion"
+    conversion = "conversion"
+    advocacy = "advocacy"
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(),
+        MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+    )
+
+
+def read_measures(warehouse: Warehouse) -> pd.DataFrame:
+    """The stored wide measures; a clear error when ``tenure measures`` has not run."""
+    if not warehouse.has_table("measures_wide"):
+        raise WarehouseError(
+            "the warehouse has no measures_wide table; run `tenure measures` first."
+        )
+    return warehouse.table("measures_wide").to_pandas()
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option} {text!r} is not a date; write it as YYYY-MM-DD.") from None
+
+
+def _kinds(text: str) -> list[ModelKind]:
+    kinds = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        try:
+            kinds.append(ModelKind(part))
+        except ValueError:
+            known = ", ".join(k.value for k in ModelKind)
+            raise InputError(f"--models names {part!r}; use any of {known}.") from None
+    if not kinds:
+        raise InputError("--models is empty; name at least one of churn, expansion, "
+                         "conversion, advocacy.")
+    return kinds
+
+
+def _fmt(value: Any, spec: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    return format(value, spec)
+
+
+def _evaluation_table(results: dict[str, dict[str, Any]]) -> Table:
+    table = Table(title="Models: ROC AUC, top-decile lift, Brier score and base rate of the "
+                  "time-ordered backtest (later half of history)",
+                  title_justify="left", header_style="bold")
+    # Short headers: "lift" is the top-decile lift, "base" the outcome's base rate.
+    for label in ("model", "horizon", "chosen", "rows", "AUC", "lift", "Brier", "base"):
+        # Values are never cut short: headers wrap instead.
+        table.add_column(label, justify="left" if label in {"model", "chosen"} else "right",
+                         min_width=10 if label in {"model", "chosen"} else 5,
+                         overflow="fold")
+    for kind, meta in results.items():
+        ev = meta.get("evaluation", {})
+        table.add_row(
+            kind, f"{meta['horizon_days']} d", str(meta.get("chosen", "")),
+            f"{meta.get('training_rows', 0):,}", _fmt(ev.get("roc_auc"), ".3f"),
+            _fmt(ev.get("top_decile_lift"), ".2f"), _fmt(ev.get("brier"), ".4f"),
+            _fmt(ev.get("base_rate"), ".1%"),
+        )
+    return table
+
+
+def _alert_lines(meta: dict[str, Any]) -> list[str]:
+    alerts = meta.get("evaluation", {}).get("alerts")
+    if not alerts:
+        return []
+    return [(
+        "churn alerts at a threshold flagging at most "
+        f"{_fmt(alerts.get('max_flagged_share'), '.0%')} of accounts "
+        f"(risk >= {_fmt(alerts.get('threshold'), '.3f')}): "
+        f"{_fmt(alerts.get('flagged_30d_share'), '.0%')} of churners flagged at least 30 days "
+        f"before cancelling, median lead {_fmt(alerts.get('median_lead_days'), '.0f')} days"
+    )]
+
+
+@app.command("train")
+def train(
+    project: ProjectOption = Path("."),
+    models: Annotated[
+        str, typer.Option("--models", help="Comma-separated kinds to train: churn, expansion, "
+                          "conversion, advocacy.")
+    ] = "churn,expansion,conversion,advocacy",
+    horizon: Annotated[
+        int, typer.Option("--horizon", help="Days after each as-of date over which outcomes "
+                          "are observed.", min=1)
+    ] = 90,
+) -> None:
+    """Fit the churn, expansion, conversion and advocacy models on the stored measures, pick
+    each by a time-ordered backtest, and keep them in PROJECT/models."""
+    from tenure.models import OUTCOME_MODELS, churn_events, features_and_labels, training_set
+    from tenure.models.store import save_model
+
+    kinds = _kinds(models)
+    settings, warehouse = open_project(project)
+    results: dict[str, dict[str, Any]] = {}
+    with warehouse, _progress() as progress:
+        wide = read_measures(warehouse)
+        task = progress.add_task("training", total=2 * len(kinds))
+        for kind in kinds:
+            progress.update(task, description=f"{kind}: training set")
+            frame = training_set(warehouse, horizons=(horizon,), measures=wide, kind=kind.value,
+                                 definitions=settings.definitions)
+            progress.advance(task)
+            progress.update(task, description=f"{kind}: backtest and fit ({len(frame):,} rows)")
+            X, y = features_and_labels(frame, kind.value, horizon)
+            if len(set(y)) < 2:
+                console.print(f"[yellow]skipped {kind}[/]: every one of its {len(y):,} rows has "
+                              "the same outcome, so there is nothing to learn yet")
+                progress.advance(task)
+                continue
+            model = OUTCOME_MODELS[kind.value](horizon_days=horizon)
+            if kind is ModelKind.churn:
+                # The churn dates judge the alert: how early it fires before each request.
+                model.fit(X, y, churns=churn_events(frame))
+            else:
+                model.fit(X, y)
+            meta = {
+                "horizon_days": horizon,
+                "chosen": getattr(model, "chosen_", None),
+                "training_rows": len(X),
+                "positives": int(sum(bool(v) for v in y)),
+                "as_of_first": str(min(frame["as_of_date"])),
+                "as_of_last": str(max(frame["as_of_date"])),
+                "evaluation": getattr(model, "evaluation_", {}),
+            }
+            save_model(Path(project), kind.value, model, meta)
+            results[kind.value] = meta
+            progress.advance(task)
+    if results:
+        console.print(_evaluation_table(results))
+        for meta in results.values():
+            for line in _alert_lines(meta):
+                console.print(line)
+        console.print(f"kept in [bold]{Path(project) / 'models'}[/]; next: "
+                      f"`tenure score --project {project}`")
+
+
+@app.command("score")
+def score(
+    project: ProjectOption = Path("."),
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="As-of date to score, YYYY-MM-DD (default: "
+                                 "the latest date of the stored measures).")
+    ] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="Score every as-of date of the stored measures, "
+                           "not only the latest (for trends and health backtests).")
+    ] = False,
+) -> None:
+    """Score every account with the trained models and keep a dated snapshot in table scores
+    (earlier snapshots stay)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from tenure.measures import project_measures_config
+    from tenure.models.scoring import latest_as_of, score_accounts
+    from tenure.models.store import load_model, stored_kinds
+
+    kinds = stored_kinds(Path(project))
+    if not kinds:
+        raise InputError(f"no trained model in {Path(project) / 'models'}; run "
+                         f"`tenure train --project {project}` first.")
+    stored = {kind: load_model(Path(project), kind) for kind in kinds}
+    _, warehouse = open_project(project)
+    with warehouse, _progress() as progress:
+        wide = read_measures(warehouse)
+        if history and as_of:
+            raise InputError("give either --as-of or --history, not both.")
+        if history:
+            dates = sorted(pd.to_datetime(wide["as_of_date"]).dt.date.unique())
+        else:
+            dates = [parse_day(as_of, "--as-of") or latest_as_of(wide)]
+        task = progress.add_task("scoring", total=len(dates))
+        frames = []
+        for day in dates:
+            progress.update(task, description=f"scoring {day}")
+            frames.append(score_accounts(
+                warehouse, {k: s.model for k, s in stored.items()}, measures=wide,
+                as_of_dates=[day], config=project_measures_config(project),
+                trained_at={k: s.trained_at for k, s in stored.items()},
+            ))
+            progress.advance(task)
+        scores = pd.concat(frames, ignore_index=True)
+        warehouse.replace_snapshots(
+            "scores", pa.Table.from_pandas(scores, preserve_index=False), by=["as_of_date"]
+        )
+    paid = scores[~scores["is_trial"]]
+    console.print(
+        f"wrote {len(scores):,} rows to [bold]scores[/] ({len(dates)} as-of date(s), "
+        f"{', '.join(kinds)}); latest {dates[-1]}: {len(paid[paid['as_of_date'] == dates[-1]]):,} "
+        "paid accounts scored"
+    )
+    console.print(f"next: `tenure accounts --project {project}` for the worklist")
+
