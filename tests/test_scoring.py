@@ -13,7 +13,7 @@ import pytest
 
 from tenure.errors import InputError
 from tenure.models import ChurnRiskModel
-from tenure.models.scoring import score_accounts
+from tenure.models.scoring import SCORES_TABLE_COLUMNS, score_accounts
 from tenure.warehouse import Warehouse
 
 DAY = date(2025, 6, 2)
@@ -78,6 +78,7 @@ def test_scores_of_one_as_of_date(business, model):
                             trained_at={"churn": "2025-06-01T00:00:00+00:00"}).set_index(
         "account_id")
     assert scores.index.is_unique  # grain: one row per account and as-of date
+    assert ["account_id", *scores.columns] == SCORES_TABLE_COLUMNS
     assert set(scores["as_of_date"]) == {DAY}
     # Forty days without use is the risk; the trial is not scored for churn.
     assert scores.loc["A", "churn_risk"] > scores.loc["B", "churn_risk"]

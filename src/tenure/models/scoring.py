@@ -37,8 +37,16 @@ from tenure.measures.phrases import phrase_value
 from tenure.models.training_set import ATTRIBUTES
 from tenure.warehouse import Warehouse
 
-__all__ = ["SCORE_COLUMNS", "feature_rows", "latest_as_of", "pending_cancellations",
-           "reasons_in_words", "score_accounts", "top_reasons_of"]
+__all__ = [
+    "SCORES_TABLE_COLUMNS",
+    "SCORE_COLUMNS",
+    "feature_rows",
+    "latest_as_of",
+    "pending_cancellations",
+    "reasons_in_words",
+    "score_accounts",
+    "top_reasons_of",
+]
 
 #: Score column of each model kind in the scores table.
 SCORE_COLUMNS = {
@@ -47,6 +55,12 @@ SCORE_COLUMNS = {
     "advocacy": "advocacy",
     "conversion": "conversion",
 }
+#: Columns of the scores table, in order (its grain is ``account_id, as_of_date``).
+SCORES_TABLE_COLUMNS = [
+    "account_id", "as_of_date", "is_trial", "cancel_pending", "churn_risk", "expansion",
+    "advocacy", "conversion", "churn_reasons", "expansion_reasons", "mrr", "mrr_at_risk",
+    "scored_at",
+]
 #: Kinds scored for trial accounts; every other kind is scored for paid accounts.
 _TRIAL_KINDS = {"conversion"}
 #: Kinds whose reasons are kept beside the score.
@@ -253,4 +267,4 @@ def score_accounts(
     ]
     stamps = trained_at or {}
     out["scored_at"] = ", ".join(f"{k}={stamps[k]}" for k in sorted(models) if k in stamps)
-    return out
+    return out[SCORES_TABLE_COLUMNS]
