@@ -8,8 +8,8 @@ model. :func:`time_folds` avoids both:
 1. the distinct as-of dates are sorted and the later half of them is cut into ``n_folds``
    consecutive test blocks of (nearly) equal numbers of dates;
 2. a block starting on date ``s`` is predicted by a model trained only on rows with
-   ``as_of_date + horizon_days <= s``: every training label was decided before the block
-   begins (the gap is the *purge*).
+   ``as_of_date + horizon_days <= s`` (and ``as_of_date < s``): every training label was
+   decided before the block begins (the gap is the *purge*).
 
 The test blocks together cover the later half of history: the out-of-time (OOT) period.
 """
@@ -70,6 +70,7 @@ def time_folds(times: np.ndarray, *, n_folds: int, gap: float) -> list[Fold]:
     folds = []
     for number, block in enumerate(blocks, start=1):
         start, end = float(block[0]), float(block[-1])
-        folds.append(Fold(number=number, train=t + gap <= start,
+        # Never the block itself, even with no gap (row positions).
+        folds.append(Fold(number=number, train=(t + gap <= start) & (t < start),
                           test=(t >= start) & (t <= end), test_start=start, test_end=end))
     return folds
