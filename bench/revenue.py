@@ -194,8 +194,8 @@ def main() -> None:
         f"## Revenue metrics: {args.accounts:,} accounts x {args.months} months",
         "",
         (f"Machine: {machine()}. Command: `python bench/revenue.py --accounts {args.accounts} "
-        f"--months {args.months} --repeats {args.repeats} --event-scale {args.event_scale} "
-        "--write-docs`."),
+        f"--months {args.months} --repeats {args.repeats} --fresh-repeats {args.fresh_repeats} "
+        f"--event-scale {args.event_scale} --write-docs`."),
         "",
         "| stage | after start-up (s) | process wall time (s) | peak memory (MiB) |",
         "|---|---:|---:|---:|",
