@@ -152,6 +152,12 @@ def test_demo_command_runs_the_main_job(tmp_path):
     assert (project / CONFIG_FILE).exists()
     assert (project / "report.html").stat().st_size > 100_000
     assert "MRR and its movements" in result.output
+    # The whole machine ran: models kept, scores, health and segments written, the worklist shown.
+    assert {p.stem for p in (project / "models").glob("*.joblib")} >= {"churn", "expansion"}
+    with Warehouse(project / "warehouse.duckdb") as wh:
+        for table in ("measures_wide", "scores", "health_history", "segments"):
+            assert wh.has_table(table), table
+    assert "Worklist at" in result.output
     shutil.rmtree(project)
 
 

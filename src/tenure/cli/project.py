@@ -44,8 +44,14 @@ def demo(
     months: Annotated[int, typer.Option(help="Months of history.")] = 36,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same business).")] = 7,
 ) -> None:
-    """The main job on the demo business: simulate, load, print its metrics, write the report."""
-    from tenure.cli.metrics import metrics, report
+    """The main job on the demo business: simulate, load, revenue metrics and report, then
+    measures, models, scores, health, segments and the worklist."""
+    from tenure.cli.health import score as health_score
+    from tenure.cli.measures import measures
+    from tenure.cli.metrics import OutputFormat, metrics, report
+    from tenure.cli.models import score, train
+    from tenure.cli.segments import SegmentsFormat, segments
+    from tenure.cli.worklist import accounts as worklist
     from tenure.simulate import simulate
     from tenure.warehouse.load import load_directory
 
@@ -69,3 +75,18 @@ def demo(
 
     console.rule("4. report")
     report(project=project, first=None, last=None, output=None)
+
+    console.rule("5. customer-success measures")
+    measures(project=project, first=None, last=None, every=7, measures_file=None)
+
+    console.rule("6. churn, expansion, conversion and advocacy models")
+    train(project=project, models="churn,expansion,conversion,advocacy", horizon=90)
+
+    console.rule("7. scores, health and segments")
+    score(project=project, as_of=None, history=False)
+    health_score(project=project, scorecard=None, first=None, last=None)
+    segments(project=project, as_of=None, groups_file=None, fmt=SegmentsFormat.table)
+
+    console.rule("8. the worklist")
+    worklist(project=project, as_of=None, rep=None, tier=None, stage=None, min_risk=0.0,
+             limit=10, include_pending=False, fmt=OutputFormat.table)
