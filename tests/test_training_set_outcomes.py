@@ -176,3 +176,31 @@ def test_advocacy_needs_survey_answers(warehouse: Warehouse) -> None:
     warehouse.replace_tables(_tables(with_answers=False))
     with pytest.raises(InputError, match="survey_responses"):
         _set(warehouse, "advocacy")
+
+
+def test_outcome_invariants_on_a_simulated_business(simulated_project) -> None:
+    """On 150 simulated accounts over 18 months: the churn label agrees with ``churn_date``, no
+    row has a pending request, every request precedes its churn, and the rows left out are
+    exactly those with a request before the as-of date."""
+    with Warehouse(simulated_project / "warehouse.duckdb") as wh:
+        churn = training_set(wh, horizons=(30, 90), kind="churn")
+        everyone = training_set(wh, horizons=(30, 90), kind="churn",
+                                exclude_pending_cancellations=False)
+        nps = training_set(wh, horizons=(90,), kind="advocacy")
+    as_of = pd.to_datetime(churn["as_of_date"])
+    for h in (30, 90):
+        by_date = churn["churn_date"].notna() & (churn["churn_date"] < as_of + pd.Timedelta(h, "D"))
+        assert (churn[f"churned_{h}d"] == by_date).all()
+    assert not (churn["cancelled_at"] < as_of).any()
+    known = churn["cancelled_at"].notna()
+    assert (churn.loc[known, "cancelled_at"] <= churn.loc[known, "churn_date"]).all()
+    left_out = everyone.merge(churn[["account_id", "as_of_date"]], how="left", indicator=True)
+    left_out = left_out[left_out["_merge"] == "left_only"]
+    assert len(left_out) > 0
+    assert len(everyone) == len(churn) + len(left_out)
+    pending = left_out["cancelled_at"] < pd.to_datetime(left_out["as_of_date"])
+    # A request is pending for every row left out (NaT: the service ends after the data).
+    assert (pending | left_out["churn_date"].isna()).all()
+    assert len(nps) > 0
+    assert nps["promoter_90d"].notna().all()
+    assert 0 < nps["promoter_90d"].astype(bool).mean() < 1
