@@ -48,7 +48,9 @@ def known_at(tables: dict[str, pa.Table], cut: date) -> dict[str, pa.Table]:
         def later(column: pd.Series) -> pd.Series:
             if pd.api.types.is_datetime64_any_dtype(column):
                 return column >= pd.Timestamp(datetime.combine(cut, time()))
-            return column.map(lambda v: v is not None and not pd.isna(v) and v >= cut)
+            # astype(bool): on an empty table, map gives an object Series, which pandas would
+            # read as a list of column labels rather than as a row mask.
+            return column.map(lambda v: v is not None and not pd.isna(v) and v >= cut).astype(bool)
 
         df = df[~later(df[before])].copy()
         for column in forgotten:

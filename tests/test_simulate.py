@@ -280,6 +280,39 @@ def test_docs_describe_every_planted_effect() -> None:
             assert f"{effect:+.1f}" in text, (name, effect)
 
 
+def test_docs_state_the_disengagement_phase() -> None:
+    """docs/simulator.md gives the phase's parameters and the churn intercept the code uses."""
+    from tenure.simulate import drivers
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "simulator.md").read_text()
+    low, high = drivers.DISENGAGEMENT_DELAY_DAYS
+    assert f"request is due {low}-{high - 1} days after the intent" in text
+    assert f"falls by {drivers.LAPSE_PER_MONTH} per month" in text
+    assert f"down to {drivers.LAPSE_FLOOR}" in text
+    assert f"{drivers.RECOVERY_SHARE:.0%}: no request" in text
+    assert f"{1 - drivers.RECOVERY_SHARE:.0%}: a cancellation request" in text
+    assert f"| intercept | {drivers.CHURN_INTERCEPT} |" in text
+
+
+def test_disengagement_lapse_by_hand() -> None:
+    from tenure.simulate.drivers import disengagement_lapse
+
+    # 0.5 per month down to -1.5; nothing before the intent.
+    months = np.array([-1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 4.5])
+    np.testing.assert_allclose(disengagement_lapse(months),
+                               [0.0, 0.0, -0.25, -0.5, -1.0, -1.5, -1.5])
+
+
+@given(st.lists(st.floats(-50, 50), min_size=2, max_size=20))
+def test_disengagement_lapse_only_falls_and_is_floored(months: list[float]) -> None:
+    from tenure.simulate.drivers import LAPSE_FLOOR, disengagement_lapse
+
+    lapse = disengagement_lapse(np.sort(months))
+    assert (lapse <= 0).all()
+    assert (lapse >= LAPSE_FLOOR).all()
+    assert (np.diff(lapse) <= 0).all()
+
+
 # -- the planted drivers show ---------------------------------------------------------------------
 
 
@@ -399,7 +432,9 @@ def test_planted_segments_churn_more_and_the_owner_does_not_matter(tmp_path: Pat
 
     Planted: retail and hospitality (+0.6, +0.8 on the churn logit) and paid_social (+0.9);
     the CS owner has no effect. Marginal rates differ less than the planted odds ratios because
-    the riskiest accounts of every segment leave first (frailty): about x1.6 here.
+    the riskiest accounts of every segment leave first (frailty), and because the months an
+    account spends disengaging before its request count as paid months too: about x1.35 (retail
+    and hospitality) and x1.5 (paid_social) here, x1.1-1.5 over other seeds.
     """
     summary = simulate(tmp_path, event_scale=0.02)
     con = duckdb.connect()
@@ -418,8 +453,8 @@ def test_planted_segments_churn_more_and_the_owner_does_not_matter(tmp_path: Pat
         segment="industry IN ('retail', 'hospitality')")).fetchall())
     channel = dict(con.execute(sql.format(segment="channel = 'paid_social'")).fetchall())
     owner = dict(con.execute(sql.format(segment="owner")).fetchall())
-    assert industry[True] > 1.35 * industry[False]
-    assert channel[True] > 1.35 * channel[False]
+    assert industry[True] > 1.25 * industry[False]
+    assert channel[True] > 1.25 * channel[False]
     assert max(owner.values()) < 1.5 * min(owner.values())
 
 

@@ -14,6 +14,11 @@ Symbols
     Seat utilisation of the previous month: distinct active users / seats, in [0, 1].
 ``breadth``
     Number of the 8 features the account has used at least once.
+
+Churn runs in two steps. ``churn_logit`` is the monthly hazard of the *intent to leave*: from that
+day the account disengages (its usage intensity falls by ``disengagement_lapse``), and after a
+drawn delay (``DISENGAGEMENT_DELAY_DAYS``) it asks to cancel, or, for a share
+``RECOVERY_SHARE``, recovers and stays. The cancellation request itself is not a hazard.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ __all__ = [
     "addon_logit",
     "churn_logit",
     "conversion_logit",
+    "disengagement_lapse",
     "downgrade_logit",
     "logistic",
     "reactivation_logit",
@@ -51,6 +57,28 @@ INDUSTRY_CHURN = {"retail": 0.6, "hospitality": 0.8}
 CHANNEL_CHURN = {"paid_social": 0.9}
 #: Plan effect on the churn logit (starter, team, business, enterprise).
 PLAN_CHURN = np.array([0.3, 0.0, -0.2, -0.5])
+#: Intercept of the churn (intent) logit, set so that cancellation requests stay at about 3-4% of
+#: paying customers a month although some disengaged accounts recover (it was -3.5 when the
+#: hazard drew the request itself).
+CHURN_INTERCEPT = -2.8
+
+#: Days from the intent to leave to the cancellation request: uniform on [low, high).
+DISENGAGEMENT_DELAY_DAYS = (45, 121)
+#: Share of disengaging accounts that recover instead of asking to cancel.
+RECOVERY_SHARE = 0.25
+#: Fall of the usage intensity ``ell`` per month of disengagement, and its floor.
+LAPSE_PER_MONTH = 0.5
+LAPSE_FLOOR = -1.5
+
+
+def disengagement_lapse(months: np.ndarray) -> np.ndarray:
+    """Change of the usage intensity ``ell`` after ``months`` of disengagement (<= 0).
+
+    Usage falls linearly from the intent to leave, ``-LAPSE_PER_MONTH`` per month, down to
+    ``LAPSE_FLOOR``. Through the active-user logit (``1.1 ell``) seats go unused as well.
+    """
+    months = np.clip(np.asarray(months, dtype=float), 0.0, None)
+    return np.maximum(-LAPSE_PER_MONTH * months, LAPSE_FLOOR)
 
 
 def churn_logit(
@@ -66,14 +94,15 @@ def churn_logit(
     plan: np.ndarray,
     paid_months: np.ndarray,
 ) -> np.ndarray:
-    """Monthly churn logit of a paying account.
+    """Monthly logit of a paying account starting to disengage (its intent to leave).
 
-    ``ell_recent`` is the mean usage intensity of this month and the previous one, so usage falls
-    before the cancellation it causes. Annual accounts face the same monthly hazard, but their
-    service runs on to the end of the paid term.
+    ``ell_recent`` is the mean usage intensity of this month and the previous one, so low usage
+    causes the intent; the disengagement that follows (``disengagement_lapse``) lowers usage
+    further before the cancellation request. Annual accounts face the same monthly hazard, but
+    their service runs on to the end of the paid term.
     """
     return (
-        -3.5
+        CHURN_INTERCEPT
         - 0.9 * ell_recent
         - 1.5 * (np.clip(util, 0, 1) - 0.6)
         - 0.15 * (breadth - 5)

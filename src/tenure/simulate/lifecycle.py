@@ -1,9 +1,15 @@
 """The monthly engine: every account's trial, purchase, changes, cancellation and return.
 
 One loop step per month moves the whole population with numpy: latent usage evolves, new sign-ups
-start trials, paying accounts may churn, expand or contract (hazards in ``drivers``), churned ones
-may come back, and support tickets and NPS answers are drawn. The engine records the usage state
-(intensity, active users, service window) of every account-month for ``usage`` to turn into events.
+start trials, paying accounts may start to disengage, expand or contract (hazards in ``drivers``),
+disengaged ones ask to cancel or recover, churned ones may come back, and support tickets and NPS
+answers are drawn. The engine records the usage state (intensity, active users, service window)
+of every account-month for ``usage`` to turn into events.
+
+Churn has a run-up: the churn hazard draws the day an account's intent to leave begins; from then
+its usage falls (``drivers.disengagement_lapse``) until, 45-120 days later, it asks to cancel, or
+recovers (``drivers.RECOVERY_SHARE``), in which case its usage is back to its own level
+from the next month.
 """
 
 from __future__ import annotations
@@ -93,6 +99,13 @@ class _Engine:
         self.svc_start = np.full(n, FAR)
         self.svc_end = np.full(n, FAR)
         self.cancel_day = np.full(n, NO_DATE)
+        # The disengagement phase: intent to leave, the planned request, recover or not, and the
+        # cause (usage and support trouble when the intent began) that the stated reason follows.
+        self.intent_day = np.full(n, FAR)
+        self.request_day = np.full(n, FAR)
+        self.recovers = np.zeros(n, dtype=bool)
+        self.cause_ell = np.zeros(n)
+        self.cause_trouble = np.zeros(n, dtype=bool)
         self.paid_start = np.full(n, FAR)
         self.paid_month = np.full(n, -1)
         self.can_return = np.ones(n, dtype=bool)
@@ -118,14 +131,21 @@ class _Engine:
     # -- one month -------------------------------------------------------------------------------
     def step(self, m: int) -> None:
         ms, me = int(self.starts[m]), int(self.starts[m + 1])
-        self._evolve_usage(m, ms)
+        self._evolve_usage(m, ms, me)
         self._sign_up(m)
         if m > 0:
             self._decide(m, ms, me)
         self._reactivate(m, ms, me)
         self._observe(m, ms, me)
 
-    def _evolve_usage(self, m: int, ms: int) -> None:
+    def _lapse(self, acc: np.ndarray | slice, ms: int, me: int) -> np.ndarray:
+        """Disengagement lapse of ``acc`` at the middle of the month; frozen at the request."""
+        centre = 0.5 * (ms + me)
+        intent = self.intent_day[acc]
+        months = (np.minimum(centre, self.request_day[acc]) - intent) / DAYS_PER_MONTH
+        return np.where(intent < FAR, drv.disengagement_lapse(months), 0.0)
+
+    def _evolve_usage(self, m: int, ms: int, me: int) -> None:
         pop, rng, n = self.pop, self.rng, self.pop.n
         self.x = 0.75 * self.x + rng.normal(0.0, 0.3, n)
         hit = (self.status != PENDING) & (self.shock_month < 0) & (rng.random(n) < SHOCK_MONTHLY)
@@ -135,7 +155,8 @@ class _Engine:
         notice = (self.cancel_day != NO_DATE) & (self.svc_end > ms)
         since = (ms - self.cancel_day) / DAYS_PER_MONTH + 0.5
         penalty = np.where(notice, -0.5 * np.minimum(since, 3.0), 0.0)
-        self.ell[:, m] = self.mu + pop.drift * tenure + self.x + self.shock + penalty
+        self.ell[:, m] = (self.mu + pop.drift * tenure + self.x + self.shock + penalty
+                          + self._lapse(slice(None), ms, me))
 
     def _sign_up(self, m: int) -> None:
         pop, rng = self.pop, self.rng
@@ -183,6 +204,8 @@ class _Engine:
         self.term_end[acc] = np.where(self.billing[acc] == 12, add_months(start, 12), FAR)
         self.svc_end[acc] = FAR
         self.cancel_day[acc] = NO_DATE
+        self.intent_day[acc] = FAR
+        self.request_day[acc] = FAR
 
     def _early_exits(self, acc: np.ndarray, start: np.ndarray, m: int) -> None:
         """Refunds (cancelled within 14 days) and quick leavers (gone within about a month)."""
@@ -200,7 +223,12 @@ class _Engine:
         self._cancel(acc[leave], day[leave], day[leave], self.ell[acc[leave], m])
 
     def _cancel(self, acc: np.ndarray, day: np.ndarray, end: np.ndarray,
-                ell_recent: np.ndarray) -> None:
+                ell_recent: np.ndarray, support_trouble: np.ndarray | None = None) -> None:
+        """Record cancellation requests on ``day``; service runs to ``end``.
+
+        The stated reason follows ``ell_recent`` and ``support_trouble`` (an urgent ticket or a
+        low rating the month before; by default the month before the request).
+        """
         self.lines.close(self.line[acc], end, day)
         has_addon = self.addon[acc] >= 0
         self.lines.close(self.addon[acc][has_addon], end[has_addon], day[has_addon])
@@ -208,14 +236,19 @@ class _Engine:
         self.status[acc] = CHURNED
         self.svc_end[acc] = end
         self.cancel_day[acc] = day
-        m = np.searchsorted(self.starts, day, side="right") - 1
-        recent = self.urgent[acc, np.maximum(m - 1, 0)] + self.low_sat[acc, np.maximum(m - 1, 0)]
+        if support_trouble is None:
+            m = np.searchsorted(self.starts, day, side="right") - 1
+            support_trouble = self._trouble(acc, np.maximum(m - 1, 0))
         reason = draw_cancel_reasons(
-            self.rng, ell_recent=ell_recent, support_trouble=recent > 0,
+            self.rng, ell_recent=ell_recent, support_trouble=support_trouble,
             industry=self.pop.industry[acc], price_sensitivity=self.pop.price_sensitivity[acc],
         )
         self.can_return[acc] = reason != cat.BUSINESS_CLOSED
         self.cancels.add(account=acc, day=day, reason=reason)
+
+    def _trouble(self, acc: np.ndarray, m: np.ndarray | int) -> np.ndarray:
+        """An urgent ticket or a low rating in month ``m``."""
+        return (self.urgent[acc, m] + self.low_sat[acc, m]) > 0
 
     def _decide(self, m: int, ms: int, me: int) -> None:
         pop, rng = self.pop, self.rng
@@ -240,14 +273,37 @@ class _Engine:
         self.term_end[acc[passed]] = add_months(self.term_end[acc[passed]], 12)
         term_end = self.term_end[acc]
         renewal = annual & (term_end >= me) & (term_end < add_months(np.array([me]), 1)[0])
-        churn = rng.random(k) < h
         day = _uniform_day(rng, k, ms, me)
+
+        # The hazard starts the disengagement of accounts not already disengaging.
+        intent = (self.intent_day[acc] == FAR) & (rng.random(k) < h)
+        delay = _uniform_day(rng, k, *drv.DISENGAGEMENT_DELAY_DAYS)
+        recovers = rng.random(k) < drv.RECOVERY_SHARE
+        new = acc[intent]
+        self.intent_day[new] = day[intent]
+        self.request_day[new] = day[intent] + delay[intent]
+        self.recovers[new] = recovers[intent]
+        self.cause_ell[new] = ell_recent[intent]
+        self.cause_trouble[new] = self._trouble(new, m - 1)
+        # This month's usage (drawn before the decision) already falls from the intent day.
+        self.ell[new, m] += self._lapse(new, ms, me)
+
+        # Disengaged accounts whose delay is over ask to cancel, or recover and stay.
+        due = (self.intent_day[acc] < FAR) & (self.request_day[acc] < me)
+        back = due & self.recovers[acc]
+        churn = due & ~self.recovers[acc]
+        well = acc[back]
+        # Re-engaged: from next month usage is back to the account's own level.
+        self.intent_day[well] = FAR
+        self.request_day[well] = FAR
+        day = np.where(churn, np.maximum(self.request_day[acc], ms), day)
         # A term ending this month before the request has already renewed for another year.
         term_end = np.where(day < term_end, term_end, add_months(term_end, 12))
         end = np.where(annual, term_end, next_anniversary(self.line_start[acc], day, 1))
-        self._cancel(acc[churn], day[churn], end[churn], ell_recent[churn])
+        gone = acc[churn]
+        self._cancel(gone, day[churn], end[churn], self.cause_ell[gone], self.cause_trouble[gone])
 
-        # Changes among those who stay: at most one per account and month.
+        # Changes among those who stay (disengaging or not): at most one per account and month.
         stay = ~churn
         plan, seats = self.plan[acc], self.seats[acc]
         may_shrink = ~annual | renewal
