@@ -92,3 +92,33 @@ def test_tree_credits_add_up_to_the_raw_log_odds():
     assert set(reasons["feature"]) <= {"usage", "tickets", "plan"}
     assert (reasons["contribution"] > 0).all()
     assert reasons.groupby("row")["rank"].max().max() <= 3
+
+
+def test_linear_contributions_equal_predicting_again_with_each_input_at_its_reference():
+    """The logistic candidate's shortcut (one matrix product) gives exactly the numbers of
+    setting each input to its reference and predicting again."""
+    from tenure.models.contributions import linear_contributions, reference_contributions
+
+    rng = np.random.default_rng(4)
+    n = 400
+    X = pd.DataFrame({
+        "as_of_date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n),
+                                                                    unit="D"),
+        "a": rng.normal(size=n), "b": rng.exponential(size=n),
+        "plan": rng.choice(["x", "y", "z"], n),
+    })
+    y = rng.random(n) < 1 / (1 + np.exp(-(X["a"] - 1)))
+    model = ChurnRiskModel(horizon_days=7, candidates=("logistic",)).fit(X, y)
+    encode, rest = model.estimator_[0], model.estimator_[1:]
+    Z = encode.transform(model._features(model._frame(X, reset=False)))
+    reference = encode.transform(encode.reference())[0]
+    groups = np.asarray(encode.groups_, dtype=object)
+    inputs = list(encode.inputs_)
+    scale, lr = rest.named_steps["scale"], rest.named_steps["model"]
+    fast = linear_contributions(model.calibrator_.predict, lr.decision_function(scale.transform(Z)),
+                                Z, reference, lr.coef_[0] / scale.scale_, groups, inputs)
+    slow = reference_contributions(
+        lambda z: model.calibrator_.predict(rest.predict_proba(z)[:, 1]), Z.copy(), reference,
+        groups, inputs,
+    )
+    np.testing.assert_allclose(fast, slow, atol=1e-12)

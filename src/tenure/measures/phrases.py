@@ -105,6 +105,9 @@ PHRASES: dict[MeasureKind, Callable[[Any, Any], str]] = {
     _K.mean_time_to_resolve: lambda m, v: (
         f"{_tickets(m)} took {_number(v)} hours to resolve on average{_window(m)}"
     ),
+    _K.low_ratings: lambda m, v: _ticket_count(
+        m, v, "", f" rated {m.max_rating} or lower out of 5{_window(m)}"
+    ),
     _K.nps_score: lambda m, v: f"last NPS answer {_number(v)}",
     _K.nps_category: lambda m, v: f"last NPS answer a {v}",
     _K.mrr: lambda m, v: f"MRR {float(v):,.2f}",
@@ -149,9 +152,13 @@ def phrase(measure: Any, value: Any) -> str:
     return PHRASES[kind](measure, value)
 
 
-def phrase_value(name: str, value: Any, config: MeasuresConfig) -> str:
-    """The value of the measure or attribute ``name`` in words (see :func:`phrase`)."""
-    declared = {m.name: m for m in config.measures}
+def phrase_value(name: str, value: Any, config: MeasuresConfig | dict[str, Any]) -> str:
+    """The value of the measure or attribute ``name`` in words (see :func:`phrase`).
+
+    ``config`` is the measures' declarations, or a mapping of name to declaration built once
+    (``{m.name: m for m in config.measures}``) when phrasing many values.
+    """
+    declared = config if isinstance(config, dict) else {m.name: m for m in config.measures}
     if name in declared:
         return phrase(declared[name], value)
     if _missing(value):

@@ -5,8 +5,11 @@ input's push is taken away; an attribute's one-hot columns (and a measure's miss
 one input.
 
 * :func:`reference_contributions` sets the input to its reference (training median or most
-  common level), every other input as it is, and predicts again: exact for any model, and
-  cheap for the logistic candidate (one matrix product per input).
+  common level), every other input as it is, and predicts again: exact for any model.
+* :func:`linear_contributions` gives the same numbers for the logistic candidate without
+  predicting again: its log-odds are linear in the encoded columns, so setting an input to its
+  reference moves them by ``sum_k w_k (z_k - r_k)`` over the input's columns, for every row and
+  input in one matrix product (100,000 rows x 35 inputs in well under a second).
 * :func:`tree_path_contributions` is for gradient boosting, where predicting once per input
   would cost a full pass over every tree per input. It follows each row's path down each tree
   and credits the change in node value at each split to the split's input (Saabas 2014,
@@ -22,7 +25,12 @@ from collections.abc import Callable
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-__all__ = ["reference_contributions", "tree_path_contributions", "tree_root_value"]
+__all__ = [
+    "linear_contributions",
+    "reference_contributions",
+    "tree_path_contributions",
+    "tree_root_value",
+]
 
 
 def reference_contributions(
@@ -43,6 +51,27 @@ def reference_contributions(
         out[:, j] = base - predict(Z)
         Z[:, cols] = saved
     return out
+
+
+def linear_contributions(
+    calibrate: Callable[[np.ndarray], np.ndarray], logit: np.ndarray, Z: np.ndarray,
+    reference: np.ndarray, weights: np.ndarray, groups: np.ndarray, inputs: list[str],
+) -> np.ndarray:
+    """:func:`reference_contributions` of a model whose log-odds are ``logit = b + Z @ weights``.
+
+    ``weights`` are the log-odds per unit of each encoded column (for a standardised logistic
+    regression: its coefficients over the scaler's scale); ``calibrate`` maps a raw probability
+    to the calibrated one.
+    """
+    membership = np.zeros((len(groups), len(inputs)))
+    position = {name: j for j, name in enumerate(inputs)}
+    for k, name in enumerate(groups):
+        membership[k, position[name]] = 1.0
+    # Log-odds each input adds over its reference, per row: (rows, inputs).
+    pushed = ((Z - reference) * weights) @ membership
+    base = calibrate(1.0 / (1.0 + np.exp(-logit)))
+    without = calibrate((1.0 / (1.0 + np.exp(-(logit[:, None] - pushed)))).ravel())
+    return base[:, None] - without.reshape(pushed.shape)
 
 
 def _node_values(model: HistGradientBoostingClassifier, nodes: np.ndarray) -> np.ndarray:

@@ -45,7 +45,11 @@ from tenure.errors import InputError, NotFittedError
 from tenure.models import evaluation as ev
 from tenure.models.backtest import Fold, time_folds
 from tenure.models.calibration import Calibration, Calibrator
-from tenure.models.contributions import reference_contributions, tree_path_contributions
+from tenure.models.contributions import (
+    linear_contributions,
+    reference_contributions,
+    tree_path_contributions,
+)
 from tenure.models.encoding import TabularEncoder
 
 __all__ = ["Candidate", "ModelNotFittedError", "OutcomeModel"]
@@ -507,6 +511,15 @@ class OutcomeModel(ClassifierMixin, BaseEstimator):
             base = self.calibrator_.predict(_sigmoid(logit))
             contribution = base[:, None] - self.calibrator_.predict(
                 _sigmoid(logit[:, None] - credit).ravel()).reshape(credit.shape)
+        elif set(rest.named_steps) == {"scale", "model"}:
+            # The logistic candidate: log-odds linear in Z, so no prediction per input.
+            scale, model = rest.named_steps["scale"], rest.named_steps["model"]
+            weights = model.coef_[0] / (scale.scale_ if scale.scale_ is not None else 1.0)
+            logit = model.decision_function(scale.transform(Z))
+            reference = encode.transform(encode.reference())[0]
+            contribution = linear_contributions(
+                self.calibrator_.predict, logit, Z, reference, weights, groups, inputs,
+            )
         else:
             reference = encode.transform(encode.reference())[0]
             contribution = reference_contributions(

@@ -126,15 +126,23 @@ def reasons_in_words(
     ``explained`` is the long frame of a model's ``explain`` (``row``, ``rank``, ``feature``,
     ``value``); ``rows`` the frame that was explained. Rows without a reason get ``""``.
     """
-    out = [""] * len(rows)
     if explained.empty:
-        return out
-    ordered = explained.sort_values(["row", "rank"])
-    for row, part in ordered.groupby("row", sort=False):
-        phrases = [phrase_value(str(f), v, config) for f, v in zip(part["feature"],
-                                                                   part["value"], strict=True)]
-        out[int(row)] = "; ".join(phrases)
-    return out
+        return [""] * len(rows)
+    declared = {m.name: m for m in config.measures}
+    cache: dict[tuple[str, Any], str] = {}
+    parts: list[list[str]] = [[] for _ in range(len(rows))]
+    row = explained["row"].to_numpy()
+    features = explained["feature"].to_numpy(dtype=object)
+    values = explained["value"].to_numpy(dtype=object)
+    # Counts repeat across accounts: each (measure, value) is phrased once.
+    for i in np.lexsort((explained["rank"].to_numpy(), row)):
+        value = values[i]
+        key = (features[i], None if value is None or value != value else value)
+        text = cache.get(key)
+        if text is None:
+            text = cache[key] = phrase_value(str(features[i]), value, declared)
+        parts[int(row[i])].append(text)
+    return ["; ".join(p) for p in parts]
 
 
 def _money(values: pd.Series) -> list[Decimal | None]:
@@ -150,8 +158,10 @@ def pending_cancellations(warehouse: Warehouse, rows: pd.DataFrame) -> np.ndarra
     """Per row (``account_id``, ``as_of_date``): has the account asked to cancel a paid line
     that is still running that day? Known on the day itself (the request is before it)."""
     flags = np.zeros(len(rows), dtype=bool)
+    if rows.empty or not warehouse.has_table("subscriptions"):
+        return flags
     subs = warehouse.table("subscriptions")
-    if "cancelled_at" not in subs.columns or rows.empty:
+    if "cancelled_at" not in subs.columns:
         return flags
     trial = subs.is_trial.fill_null(False) if "is_trial" in subs.columns else False
     lines = subs.filter(~trial, subs.mrr > 0, subs.cancelled_at.notnull()).select(
