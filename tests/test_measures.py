@@ -11,10 +11,13 @@ Derivations, as of Monday 2024-03-04 (7-day window [02-26, 03-04), previous [02-
   months, minus 1 because the 4th is before the 15th = 1. MRR 156 + 249 = 405. Tickets: t2
   (opened 03-01, closed 03-05) is open; t2 is the one opened in the last 7 days and the urgent
   one in the last 30; t1 closed 02-12 after 48 h is the only one closed in [02-03, 03-04).
-  NPS: r2 at 03-04 00:00 is not before the as-of date, so r1 = 9, promoter.
+  NPS: r2 at 03-04 00:00 is not before the as-of date, so r1 = 9, promoter. Low ratings (at
+  most 2) closed in [02-03, 03-04): t1 (rated 2, closed 02-12) = 1; t2 (rated 1) closes on
+  03-05, after the date. Urgent rated 1 closed in [02-26, 03-04): none (t2 still open) = 0.
 * B: two logins on 02-27 by u9: events 2, logins 2, 1 day, 1 user, 1 feature, 2 seats so 0.5,
   last seen 6 days before, no logins before so change is null, reports per user 0 / 1 = 0,
-  tenure from 02-01 = 1 month. t4 opened at 03-04 00:00 is not visible. NPS r3 = 7, passive.
+  tenure from 02-01 = 1 month. t4 opened at 03-04 00:00 is not visible (nor its rating of 1,
+  closed at 06:00 that day): low ratings 0. NPS r3 = 7, passive.
 * C is on a trial: nothing before 03-04, so counts are 0, MRR and seats 0, ratios over 0 null.
 * Milestones ``login`` and ``create_report`` within 47 days of sign-up: A signed up 01-10, so
   day 47 is 02-26, the day of its first report (first login 02-20): 1. B (sign-up 01-30) logged
@@ -26,9 +29,12 @@ As of 2024-03-11 (window [03-04, 03-11), previous [02-26, 03-04)):
   features; logins change (1 - 2) / 2 = -50 %; tenure 2 - 1 (11th before 15th) = 1. The add-on
   ends on 03-11, so it was in force the day before: MRR still 405. t3 (high, never closed) is
   open and recent; t2 is the urgent one in [02-10, 03-11); t1 (48 h) and t2 (96 h) closed in the
-  last 30 days: mean 72 h. NPS r2 = 6, detractor.
+  last 30 days: mean 72 h. Low ratings closed in [02-10, 03-11): t1 (2) and t2 (1) = 2; the
+  urgent t2, rated 1, closed 03-05 in [03-04, 03-11) = 1; t3 is open and unrated.
+  NPS r2 = 6, detractor.
 * B's service ended 03-06: not measured. C: u5 login 03-08 (3 days before), t5 opened 03-05
-  and closed after 6 h; the paid line starting on 03-11 is not yet known, so C is still a trial.
+  and closed after 6 h, rated 2: 1 low rating (it is normal, not urgent: 0 for the urgent one);
+  the paid line starting on 03-11 is not yet known, so C is still a trial.
 """
 
 from __future__ import annotations

@@ -52,6 +52,9 @@ MEASURES_YAML = {
         {"name": "urgent_30d", "kind": "recent_tickets", "window_days": 30,
          "priorities": ["urgent"]},
         {"name": "hours_to_resolve_30d", "kind": "mean_time_to_resolve", "window_days": 30},
+        {"name": "low_ratings_30d", "kind": "low_ratings", "window_days": 30},
+        {"name": "worst_urgent_7d", "kind": "low_ratings", "window_days": 7, "max_rating": 1,
+         "priorities": ["urgent"]},
         {"name": "nps", "kind": "nps_score"},
         {"name": "nps_category", "kind": "nps_category"},
         {"name": "login_and_report_47d", "kind": "milestones_reached",
@@ -126,11 +129,11 @@ def tiny_tables() -> dict[str, pa.Table]:
         }
     )
     ticket_rows = [
-        ("t1", "A", "2024-02-10T10:00", "2024-02-12T10:00", "normal"),
-        ("t2", "A", "2024-03-01T09:00", "2024-03-05T09:00", "urgent"),
-        ("t3", "A", "2024-03-10T08:00", None, "high"),
-        ("t4", "B", "2024-03-04T00:00", "2024-03-04T06:00", "low"),
-        ("t5", "C", "2024-03-05T06:00", "2024-03-05T12:00", "normal"),
+        ("t1", "A", "2024-02-10T10:00", "2024-02-12T10:00", "normal", 2),
+        ("t2", "A", "2024-03-01T09:00", "2024-03-05T09:00", "urgent", 1),
+        ("t3", "A", "2024-03-10T08:00", None, "high", None),
+        ("t4", "B", "2024-03-04T00:00", "2024-03-04T06:00", "low", 1),
+        ("t5", "C", "2024-03-05T06:00", "2024-03-05T12:00", "normal", 2),
     ]
     tickets = pa.table(
         {
@@ -140,7 +143,7 @@ def tiny_tables() -> dict[str, pa.Table]:
             "closed_at": pa.array([_ts(r[3]) if r[3] else None for r in ticket_rows],
                                   type=pa.timestamp("us")),
             "priority": [r[4] for r in ticket_rows],
-            "satisfaction": pa.array([None] * len(ticket_rows), type=pa.int64()),
+            "satisfaction": pa.array([r[5] for r in ticket_rows], type=pa.int64()),
         }
     )
     surveys = pa.table(
@@ -176,6 +179,7 @@ EXPECTED: dict[tuple[str, date], dict[str, object]] = {
         "last_seen": 1, "logins_7d_change": 100.0, "reports_per_user": 1.0, "tenure": 1,
         "mrr": 405.0, "seats": 4, "plan": "team", "plan_any": "analytics_addon",
         "open_tickets": 1, "tickets_7d": 1, "urgent_30d": 1, "hours_to_resolve_30d": 48.0,
+        "low_ratings_30d": 1, "worst_urgent_7d": 0,
         "nps": 9, "nps_category": "promoter",
         "login_and_report_47d": 1.0,
     },
@@ -185,6 +189,7 @@ EXPECTED: dict[tuple[str, date], dict[str, object]] = {
         "last_seen": 6, "logins_7d_change": None, "reports_per_user": 0.0, "tenure": 1,
         "mrr": 38.0, "seats": 2, "plan": "starter", "plan_any": "starter",
         "open_tickets": 0, "tickets_7d": 0, "urgent_30d": 0, "hours_to_resolve_30d": None,
+        "low_ratings_30d": 0, "worst_urgent_7d": 0,
         "nps": 7, "nps_category": "passive",
         "login_and_report_47d": 0.0,
     },
@@ -194,6 +199,7 @@ EXPECTED: dict[tuple[str, date], dict[str, object]] = {
         "last_seen": None, "logins_7d_change": None, "reports_per_user": None, "tenure": None,
         "mrr": 0.0, "seats": 0, "plan": None, "plan_any": None,
         "open_tickets": 0, "tickets_7d": 0, "urgent_30d": 0, "hours_to_resolve_30d": None,
+        "low_ratings_30d": 0, "worst_urgent_7d": 0,
         "nps": None, "nps_category": None,
         "login_and_report_47d": 0.0,
     },
@@ -203,6 +209,7 @@ EXPECTED: dict[tuple[str, date], dict[str, object]] = {
         "last_seen": 1, "logins_7d_change": -50.0, "reports_per_user": 0.0, "tenure": 1,
         "mrr": 405.0, "seats": 4, "plan": "team", "plan_any": "analytics_addon",
         "open_tickets": 1, "tickets_7d": 1, "urgent_30d": 1, "hours_to_resolve_30d": 72.0,
+        "low_ratings_30d": 2, "worst_urgent_7d": 1,
         "nps": 6, "nps_category": "detractor",
         "login_and_report_47d": 1.0,
     },
@@ -212,6 +219,7 @@ EXPECTED: dict[tuple[str, date], dict[str, object]] = {
         "last_seen": 3, "logins_7d_change": None, "reports_per_user": 0.0, "tenure": None,
         "mrr": 0.0, "seats": 0, "plan": None, "plan_any": None,
         "open_tickets": 0, "tickets_7d": 1, "urgent_30d": 0, "hours_to_resolve_30d": 6.0,
+        "low_ratings_30d": 1, "worst_urgent_7d": 0,
         "nps": None, "nps_category": None,
         "login_and_report_47d": 0.0,
     },

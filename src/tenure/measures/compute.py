@@ -43,10 +43,10 @@ _K = MeasureKind
 #: Kinds that read the events table, and those that count (0 when nothing is found).
 _USAGE = {_K.event_count, _K.active_days, _K.active_users, _K.seat_utilisation,
           _K.feature_breadth, _K.days_since_last_activity}
-_TICKETS = {_K.open_tickets, _K.recent_tickets, _K.mean_time_to_resolve}
+_TICKETS = {_K.open_tickets, _K.recent_tickets, _K.mean_time_to_resolve, _K.low_ratings}
 _SURVEYS = {_K.nps_score, _K.nps_category}
 _COUNTS = {_K.event_count, _K.active_days, _K.active_users, _K.feature_breadth,
-           _K.open_tickets, _K.recent_tickets, _K.mrr, _K.seats}
+           _K.open_tickets, _K.recent_tickets, _K.low_ratings, _K.mrr, _K.seats}
 
 
 def resolve_as_of_dates(
@@ -192,6 +192,8 @@ class _Plan:
             if not wh.has_table("tickets"):
                 return None
             cut = support.window_cutoffs(dates, shift, getattr(m, "window_days", None))
+            if kind == _K.low_ratings:
+                return support.low_ratings(wh.table("tickets"), cut, m.priorities, m.max_rating)
             fn = {
                 _K.open_tickets: support.open_tickets,
                 _K.recent_tickets: support.recent_tickets,

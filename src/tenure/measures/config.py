@@ -51,6 +51,7 @@ class MeasureKind(StrEnum):
     open_tickets = "open_tickets"
     recent_tickets = "recent_tickets"
     mean_time_to_resolve = "mean_time_to_resolve"
+    low_ratings = "low_ratings"
     nps_score = "nps_score"
     nps_category = "nps_category"
     mrr = "mrr"
@@ -161,6 +162,15 @@ class MeanTimeToResolve(_MeasureBase):
     priorities: list[str] | None = Field(None, min_length=1)
 
 
+class LowRatings(_MeasureBase):
+    kind: Literal["low_ratings"]
+    window_days: WindowDays
+    max_rating: int = Field(
+        2, ge=1, le=5, description="Highest satisfaction rating (1-5) that counts as low."
+    )
+    priorities: list[str] | None = Field(None, min_length=1)
+
+
 class NpsScore(_MeasureBase):
     kind: Literal["nps_score"]
     window_days: WindowDays | None = None
@@ -208,6 +218,7 @@ Measure = Annotated[
     | OpenTickets
     | RecentTickets
     | MeanTimeToResolve
+    | LowRatings
     | NpsScore
     | NpsCategory
     | Mrr

@@ -13,6 +13,7 @@ import ibis
 import ibis.expr.types as ir
 
 __all__ = [
+    "low_ratings",
     "mean_time_to_resolve",
     "nps_category",
     "nps_latest",
@@ -45,6 +46,9 @@ def _tickets(tickets: ir.Table, priorities: list[str] | None) -> ir.Table:
         priority=(
             tickets.priority if "priority" in tickets.columns else ibis.null()
         ).cast("string"),
+        satisfaction=(
+            tickets.satisfaction if "satisfaction" in tickets.columns else ibis.null()
+        ).cast("int64"),
     )
     return t if priorities is None else t.filter(t.priority.isin(priorities))
 
@@ -92,6 +96,22 @@ def mean_time_to_resolve(
     )
     hours = (closed.closed_at.epoch_seconds() - closed.opened_at.epoch_seconds()) / 3600.0
     return closed.group_by("account_id", "as_of_date").agg(value=hours.mean().cast("float64"))
+
+
+def low_ratings(
+    tickets: ir.Table, cutoffs: ir.Table, priorities: list[str] | None, max_rating: int
+) -> ir.Table:
+    """Tickets closed in ``[cutoff - window, cutoff)`` rated at most ``max_rating`` (1-5 scale).
+
+    A rating is taken as known from the ticket's closing time, so a ticket still open at the
+    cutoff never counts, whatever its later rating; unrated tickets never count.
+    """
+    t = _tickets(tickets, priorities)
+    t = t.filter(t.closed_at.notnull(), t.satisfaction.notnull(), t.satisfaction <= max_rating)
+    closed = t.join(
+        cutoffs, [t.closed_at >= cutoffs.since_ts, t.closed_at < cutoffs.cutoff_ts]
+    )
+    return _count(closed)
 
 
 def nps_latest(responses: ir.Table, cutoffs: ir.Table) -> ir.Table:
