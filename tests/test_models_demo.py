@@ -8,9 +8,11 @@ predicts the later half of history from the past only. It must
 * at a threshold flagging at most 20% of accounts (on average over as-of dates), flag at least
   half of the churners at least 30 days before they ask to cancel.
 
-Measured with the simulator as of this commit, seed 1 (its disengagement before cancellation
-requests was still being added): OOT ROC AUC 0.807, 62% of churners flagged 30+ days ahead
-(median lead 84 days, recall 0.73). On the earlier simulator (``/tmp/demo-ref``): 0.778 and 48%.
+The demo business is the one `make demo` builds: seed 7, event scale 1.0 (``tenure demo``'s
+defaults). Measured here: OOT ROC AUC 0.819 (gradient boosting chosen), 62% of churners flagged
+30+ days before their request (median lead 77 days, recall 0.75). Other seeds of the same
+simulator, for scale: seed 1 0.807 / 63%, seed 2 0.792 / 58%. The AUC of other seeds
+straddles the 0.80 target (0.79-0.82), so only the demo business itself is asserted.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from tenure.simulate import simulate
 from tenure.warehouse import Warehouse
 from tenure.warehouse.load import load_directory
 
-#: Simulate, load and measure (~15 s), then backtest both candidates and refit (~10 s).
+#: Simulate, load and measure (~20 s), then backtest both candidates and refit (~10 s).
 pytestmark = pytest.mark.slow
 
 HORIZON = 90
@@ -33,7 +35,7 @@ HORIZON = 90
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> ChurnRiskModel:
     folder = tmp_path_factory.mktemp("models_demo")
-    simulate(folder / "data", accounts=2000, months=36, seed=1, event_scale=0.1)
+    simulate(folder / "data", accounts=2000, months=36, seed=7, event_scale=1.0)
     with Warehouse(folder / "warehouse.duckdb") as wh:
         load_directory(wh, folder / "data")
         frame = training_set(wh, horizons=(HORIZON,), kind="churn")
