@@ -112,3 +112,19 @@ def test_a_date_without_measures_is_refused(business, model):
                        as_of_dates=[date(2020, 1, 6)])
     with pytest.raises(InputError, match="unknown model kind"):
         score_accounts(business, {"upsell": model}, measures=wide)
+
+
+def test_snapshots_of_any_amounts_share_one_layout(business, model):
+    """Arrow would type 1.00 as decimal(3,2) and refuse 1,004.70 in the next snapshot; the
+    scores table's money is always decimal(18,2)."""
+    from tenure.models.scoring import scores_table
+
+    wide = business.table("measures_wide").to_pandas()
+    small = score_accounts(business, {"churn": model}, measures=wide)
+    small["mrr"] = [Decimal("1.00")] * len(small)
+    small["mrr_at_risk"] = [Decimal("0.10")] * len(small)
+    business.replace_snapshots("scores", scores_table(small), by=["as_of_date"])
+    large = small.assign(as_of_date=date(2025, 6, 9), mrr=[Decimal("100004.70")] * len(small))
+    business.replace_snapshots("scores", scores_table(large), by=["as_of_date"])
+    stored = business.table("scores").to_pandas()
+    assert sorted(stored["mrr"].unique()) == [Decimal("1.00"), Decimal("100004.70")]

@@ -192,10 +192,9 @@ def score(
     """Score every account with the trained models and keep a dated snapshot in table scores
     (earlier snapshots stay)."""
     import pandas as pd
-    import pyarrow as pa
 
     from tenure.measures import project_measures_config
-    from tenure.models.scoring import latest_as_of, score_accounts
+    from tenure.models.scoring import latest_as_of, score_accounts, scores_table
     from tenure.models.store import load_model, stored_kinds
 
     kinds = stored_kinds(Path(project))
@@ -223,9 +222,7 @@ def score(
             ))
             progress.advance(task)
         scores = pd.concat(frames, ignore_index=True)
-        warehouse.replace_snapshots(
-            "scores", pa.Table.from_pandas(scores, preserve_index=False), by=["as_of_date"]
-        )
+        warehouse.replace_snapshots("scores", scores_table(scores), by=["as_of_date"])
     paid = scores[~scores["is_trial"]]
     console.print(
         f"wrote {len(scores):,} rows to [bold]scores[/] ({len(dates)} as-of date(s), "

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from tenure.errors import InputError, WarehouseError
 from tenure.measures import MeasureKind, MeasuresConfig, default_measures_config
@@ -45,6 +46,7 @@ __all__ = [
     "pending_cancellations",
     "reasons_in_words",
     "score_accounts",
+    "scores_table",
     "top_reasons_of",
 ]
 
@@ -143,6 +145,21 @@ def reasons_in_words(
             text = cache[key] = phrase_value(str(features[i]), value, declared)
         parts[int(row[i])].append(text)
     return ["; ".join(p) for p in parts]
+
+
+def scores_table(scores: pd.DataFrame) -> pa.Table:
+    """The scores frame as an Arrow table of fixed types (money ``decimal(18,2)``), so every
+    snapshot appends to the same layout whatever amounts it holds."""
+    money = pa.decimal128(18, 2)
+    schema = pa.schema([
+        ("account_id", pa.string()), ("as_of_date", pa.date32()), ("is_trial", pa.bool_()),
+        ("cancel_pending", pa.bool_()), ("churn_risk", pa.float64()),
+        ("expansion", pa.float64()), ("advocacy", pa.float64()), ("conversion", pa.float64()),
+        ("churn_reasons", pa.string()), ("expansion_reasons", pa.string()), ("mrr", money),
+        ("mrr_at_risk", money), ("scored_at", pa.string()),
+    ])
+    return pa.Table.from_pandas(scores[SCORES_TABLE_COLUMNS], schema=schema,
+                                preserve_index=False)
 
 
 def _money(values: pd.Series) -> list[Decimal | None]:
