@@ -24,9 +24,12 @@ from collections.abc import Callable
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
 __all__ = [
     "linear_contributions",
+    "linear_pushes",
     "reference_contributions",
     "tree_path_contributions",
     "tree_root_value",
@@ -53,6 +56,19 @@ def reference_contributions(
     return out
 
 
+def linear_pushes(
+    Z: np.ndarray, reference: np.ndarray, weights: np.ndarray, groups: np.ndarray,
+    inputs: list[str],
+) -> np.ndarray:
+    """Log-odds each input adds over its reference, per row: ``sum_k w_k (z_k - r_k)`` over the
+    input's encoded columns (shape ``(rows, inputs)``)."""
+    membership = np.zeros((len(groups), len(inputs)))
+    position = {name: j for j, name in enumerate(inputs)}
+    for k, name in enumerate(groups):
+        membership[k, position[name]] = 1.0
+    return ((Z - reference) * weights) @ membership
+
+
 def linear_contributions(
     calibrate: Callable[[np.ndarray], np.ndarray], logit: np.ndarray, Z: np.ndarray,
     reference: np.ndarray, weights: np.ndarray, groups: np.ndarray, inputs: list[str],
@@ -63,12 +79,7 @@ def linear_contributions(
     regression: its coefficients over the scaler's scale); ``calibrate`` maps a raw probability
     to the calibrated one.
     """
-    membership = np.zeros((len(groups), len(inputs)))
-    position = {name: j for j, name in enumerate(inputs)}
-    for k, name in enumerate(groups):
-        membership[k, position[name]] = 1.0
-    # Log-odds each input adds over its reference, per row: (rows, inputs).
-    pushed = ((Z - reference) * weights) @ membership
+    pushed = linear_pushes(Z, reference, weights, groups, inputs)
     base = calibrate(1.0 / (1.0 + np.exp(-logit)))
     without = calibrate((1.0 / (1.0 + np.exp(-(logit[:, None] - pushed)))).ravel())
     return base[:, None] - without.reshape(pushed.shape)
@@ -95,23 +106,33 @@ def tree_path_contributions(
     ``input_of_column[k]`` is the input index of encoded column ``k``. Rows follow the model's
     own rule: left when ``x <= threshold``, missing values the way the split learned.
     """
-    out = np.zeros((len(Z), n_inputs))
-    everyone = np.arange(len(Z))
+    # Each node's credit vector (log-odds credited to each input on the way from the root) is
+    # worked out once per tree; each row then only needs the leaf it lands in, found by the
+    # model's own compiled predictor run on a copy of the tree whose leaves hold their ids.
+    known_cat_bitsets, f_idx_map = model._bin_mapper.make_known_categories_bitsets()
+    n_threads = _openmp_effective_n_threads()
+    Z = np.ascontiguousarray(Z, dtype=np.float64)
+    # Inputs by rows: each tree adds to the few inputs it splits on, one gather of a column each.
+    out = np.zeros((n_inputs, len(Z)))
     for predictors in model._predictors:
-        nodes = predictors[0].nodes
+        tree = predictors[0]
+        nodes = tree.nodes
         value = _node_values(model, nodes)
-        leaf = nodes["is_leaf"] == 1
-        feature, threshold = nodes["feature_idx"], nodes["num_threshold"]
-        missing_left = nodes["missing_go_to_left"] == 1
-        left, right = nodes["left"].astype(np.intp), nodes["right"].astype(np.intp)
-        rows = everyone
-        at = np.zeros(len(Z), dtype=np.intp)
-        while len(rows):
-            f = feature[at]
-            x = Z[rows, f]
-            go_left = np.where(np.isnan(x), missing_left[at], x <= threshold[at])
-            nxt = np.where(go_left, left[at], right[at])
-            out[rows, input_of_column[f]] += value[nxt] - value[at]
-            inner = ~leaf[nxt]
-            rows, at = rows[inner], nxt[inner]
-    return out
+        credit = np.zeros((len(nodes), n_inputs))
+        stack = [0]  # the root; each parent's credit is set before its children's
+        while stack:
+            node = stack.pop()
+            if nodes["is_leaf"][node]:
+                continue
+            j = input_of_column[nodes["feature_idx"][node]]
+            for child in (int(nodes["left"][node]), int(nodes["right"][node])):
+                credit[child] = credit[node]
+                credit[child, j] += value[child] - value[node]
+                stack.append(child)
+        ids = nodes.copy()
+        ids["value"] = np.arange(len(nodes), dtype=ids["value"].dtype)
+        locate = TreePredictor(ids, tree.binned_left_cat_bitsets, tree.raw_left_cat_bitsets)
+        leaf = locate.predict(Z, known_cat_bitsets, f_idx_map, n_threads).astype(np.intp)
+        for j in np.flatnonzero(np.any(credit != 0, axis=0)):
+            out[j] += credit[:, j][leaf]
+    return np.ascontiguousarray(out.T)

@@ -46,9 +46,10 @@ from tenure.models import evaluation as ev
 from tenure.models.backtest import Fold, time_folds
 from tenure.models.calibration import Calibration, Calibrator
 from tenure.models.contributions import (
-    linear_contributions,
+    linear_pushes,
     reference_contributions,
     tree_path_contributions,
+    tree_root_value,
 )
 from tenure.models.encoding import TabularEncoder
 
@@ -95,6 +96,19 @@ def _json_number(value: float | int | None) -> float | int | None:
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
+
+
+def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the ``k`` largest scores of each row, largest first (ties: lower
+    column first)."""
+    if k < scores.shape[1]:
+        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    else:
+        part = np.tile(np.arange(scores.shape[1]), (len(scores), 1))
+    picked = np.take_along_axis(scores, part, axis=1)
+    # Sort the k picked by score (descending), then by column for a stable order.
+    order = np.lexsort((part, -picked), axis=1)
+    return np.take_along_axis(part, order, axis=1)
 
 
 def _iso(value: Any) -> Any:
@@ -503,34 +517,40 @@ class OutcomeModel(ClassifierMixin, BaseEstimator):
         Z = encode.transform(features)
         inputs = list(encode.inputs_)
         groups = np.asarray(encode.groups_, dtype=object)
+        k = min(top, len(inputs))
+        push = None  # log-odds each input adds, when the model's log-odds are available
         if self.chosen_ == Candidate.BOOSTING.value:
             trees = rest[-1]
             input_of = np.array([inputs.index(g) for g in encode.groups_], dtype=np.intp)
-            logit = trees.decision_function(Z)
-            credit = tree_path_contributions(trees, Z, input_of, len(inputs))
-            base = self.calibrator_.predict(_sigmoid(logit))
-            contribution = base[:, None] - self.calibrator_.predict(
-                _sigmoid(logit[:, None] - credit).ravel()).reshape(credit.shape)
+            push = tree_path_contributions(trees, Z, input_of, len(inputs))
+            # The credits add up exactly to the log-odds less the trees' roots: no second pass.
+            logit = tree_root_value(trees) + push.sum(axis=1)
         elif set(rest.named_steps) == {"scale", "model"}:
             # The logistic candidate: log-odds linear in Z, so no prediction per input.
             scale, model = rest.named_steps["scale"], rest.named_steps["model"]
             weights = model.coef_[0] / (scale.scale_ if scale.scale_ is not None else 1.0)
             logit = model.decision_function(scale.transform(Z))
             reference = encode.transform(encode.reference())[0]
-            contribution = linear_contributions(
-                self.calibrator_.predict, logit, Z, reference, weights, groups, inputs,
-            )
+            push = linear_pushes(Z, reference, weights, groups, inputs)
+        if push is not None:
+            # The calibrator is monotone, so the largest pushes are the largest contributions:
+            # rank in log-odds, then calibrate only the k chosen per row.
+            order = _top_k(push, k)
+            rows = np.repeat(np.arange(len(Z)), k)
+            cols = order.ravel()
+            base = self.calibrator_.predict(_sigmoid(logit))
+            values = base[rows] - self.calibrator_.predict(
+                _sigmoid(logit[rows] - push[rows, cols]))
         else:
             reference = encode.transform(encode.reference())[0]
             contribution = reference_contributions(
                 lambda z: self.calibrator_.predict(rest.predict_proba(z)[:, 1]),
                 Z, reference, groups, inputs,
             )
-        k = min(top, len(inputs))
-        order = np.argsort(-contribution, axis=1, kind="stable")[:, :k]
-        rows = np.repeat(np.arange(len(Z)), k)
-        cols = order.ravel()
-        values = contribution[rows, cols]
+            order = _top_k(contribution, k)
+            rows = np.repeat(np.arange(len(Z)), k)
+            cols = order.ravel()
+            values = contribution[rows, cols]
         keep = values > 0
         rows, cols, values = rows[keep], cols[keep], values[keep]
         ranks = np.tile(np.arange(1, k + 1), len(Z))[keep]
