@@ -122,3 +122,25 @@ def test_linear_contributions_equal_predicting_again_with_each_input_at_its_refe
         groups, inputs,
     )
     np.testing.assert_allclose(fast, slow, atol=1e-12)
+
+
+@pytest.mark.parametrize("candidate", ["logistic", "boosting"])
+def test_excluded_inputs_are_never_reasons_and_the_rest_keep_their_order(candidate):
+    rng = np.random.default_rng(5)
+    n = 600
+    X = pd.DataFrame({
+        "as_of_date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n),
+                                                                    unit="D"),
+        "a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.normal(size=n),
+    })
+    y = rng.random(n) < 1 / (1 + np.exp(-(X["a"] + X["b"] - 1)))
+    model = ChurnRiskModel(horizon_days=7, candidates=(candidate,)).fit(X, y)
+    every = model.explain(X, top=3)
+    without_a = model.explain(X, top=3, exclude=["a"])
+    assert "a" not in set(without_a["feature"])
+    # Dropping "a" from the full ranking gives the ranking without it.
+    expected = every[every["feature"] != "a"].copy()
+    expected["rank"] = expected.groupby("row").cumcount() + 1
+    merged = without_a.merge(expected, on=["row", "rank"], suffixes=("", "_all"))
+    assert (merged["feature"] == merged["feature_all"]).all()
+    np.testing.assert_allclose(merged["contribution"], merged["contribution_all"])

@@ -24,6 +24,7 @@ are then taken as already in time order (row positions are the times, with no pu
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from contextlib import AbstractContextManager, nullcontext
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -476,7 +477,8 @@ class OutcomeModel(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
-    def explain(self, X: pd.DataFrame | np.ndarray, top: int = 3) -> pd.DataFrame:
+    def explain(self, X: pd.DataFrame | np.ndarray, top: int = 3, *,
+                exclude: Collection[str] = ()) -> pd.DataFrame:
         """Per row, the inputs that push its probability up the most.
 
         An input's contribution is the row's calibrated probability minus its probability
@@ -497,6 +499,9 @@ class OutcomeModel(ClassifierMixin, BaseEstimator):
         top
             Most reasons per row. Only inputs with a positive contribution are reasons, so a
             row scored at or below its references may have fewer (or none).
+        exclude
+            Input columns never given as reasons (they still weigh in the score), e.g. account
+            attributes a rep cannot act on.
 
         Returns
         -------
@@ -510,14 +515,16 @@ class OutcomeModel(ClassifierMixin, BaseEstimator):
             raise InputError(f"top must be at least 1 (found {top}).")
         features = self._features(self._frame(X, reset=False))
         with _threads(features):
-            return self._explain(features, top)
+            return self._explain(features, top, set(exclude))
 
-    def _explain(self, features: pd.DataFrame, top: int) -> pd.DataFrame:
+    def _explain(self, features: pd.DataFrame, top: int,
+                 exclude: set[str] | None = None) -> pd.DataFrame:
         encode, rest = self.estimator_[0], self.estimator_[1:]
         Z = encode.transform(features)
         inputs = list(encode.inputs_)
         groups = np.asarray(encode.groups_, dtype=object)
         k = min(top, len(inputs))
+        barred = [j for j, name in enumerate(inputs) if name in (exclude or ())]
         push = None  # log-odds each input adds, when the model's log-odds are available
         if self.chosen_ == Candidate.BOOSTING.value:
             trees = rest[-1]
@@ -533,6 +540,7 @@ class OutcomeModel(ClassifierMixin, BaseEstimator):
             reference = encode.transform(encode.reference())[0]
             push = linear_pushes(Z, reference, weights, groups, inputs)
         if push is not None:
+            push[:, barred] = -np.inf  # never a reason; its contribution comes out negative
             # The calibrator is monotone, so the largest pushes are the largest contributions:
             # rank in log-odds, then calibrate only the k chosen per row.
             order = _top_k(push, k)
@@ -547,6 +555,7 @@ class OutcomeModel(ClassifierMixin, BaseEstimator):
                 lambda z: self.calibrator_.predict(rest.predict_proba(z)[:, 1]),
                 Z, reference, groups, inputs,
             )
+            contribution[:, barred] = -np.inf
             order = _top_k(contribution, k)
             rows = np.repeat(np.arange(len(Z)), k)
             cols = order.ravel()

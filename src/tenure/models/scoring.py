@@ -81,11 +81,7 @@ def _not_reasons(columns: list[str], config: MeasuresConfig) -> set[str]:
 
 def top_reasons_of(model: Any, X: pd.DataFrame, top: int, config: MeasuresConfig) -> pd.DataFrame:
     """The ``top`` strongest reasons per row among the inputs that may be reasons."""
-    skip = _not_reasons(list(X.columns), config)
-    explained = model.explain(X, top=top + len(skip))
-    kept = explained[~explained["feature"].isin(skip)].copy()
-    kept["rank"] = kept.groupby("row").cumcount() + 1
-    return kept[kept["rank"] <= top].reset_index(drop=True)
+    return model.explain(X, top=top, exclude=_not_reasons(list(X.columns), config))
 
 
 def _attributes(warehouse: Warehouse) -> pd.DataFrame | None:
