@@ -144,3 +144,20 @@ def test_excluded_inputs_are_never_reasons_and_the_rest_keep_their_order(candida
     merged = without_a.merge(expected, on=["row", "rank"], suffixes=("", "_all"))
     assert (merged["feature"] == merged["feature_all"]).all()
     np.testing.assert_allclose(merged["contribution"], merged["contribution_all"])
+
+
+@pytest.mark.parametrize("candidate", ["logistic", "boosting"])
+def test_predict_and_explain_is_predict_proba_and_explain_in_one_pass(candidate):
+    rng = np.random.default_rng(6)
+    n = 500
+    X = pd.DataFrame({
+        "as_of_date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n),
+                                                                    unit="D"),
+        "a": rng.normal(size=n), "b": rng.normal(size=n),
+        "plan": rng.choice(["x", "y"], n),
+    })
+    y = rng.random(n) < 1 / (1 + np.exp(-(X["a"] - 1)))
+    model = ChurnRiskModel(horizon_days=7, candidates=(candidate,)).fit(X, y)
+    probability, explained = model.predict_and_explain(X, top=2, exclude=["plan"])
+    np.testing.assert_allclose(probability, model.predict_proba(X)[:, 1], atol=1e-12)
+    pd.testing.assert_frame_equal(explained, model.explain(X, top=2, exclude=["plan"]))

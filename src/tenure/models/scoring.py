@@ -274,12 +274,17 @@ def score_accounts(
                 "measures no longer have; retrain with `tenure train`."
             )
         X = subset[names]
-        out.loc[mask, SCORE_COLUMNS[kind]] = model.predict_proba(X)[:, 1]
-        if kind in _REASONS and top_reasons > 0:
-            if progress:
-                progress(f"explaining {kind}")
-            explained = top_reasons_of(model, X, top_reasons, config)
+        if kind in _REASONS and top_reasons > 0 and hasattr(model, "predict_and_explain"):
+            # One pass gives both the probability and the reasons.
+            probability, explained = model.predict_and_explain(
+                X, top=top_reasons, exclude=_not_reasons(list(X.columns), config))
+            out.loc[mask, SCORE_COLUMNS[kind]] = probability
             out.loc[mask, _REASONS[kind]] = reasons_in_words(explained, X, config)
+        else:
+            out.loc[mask, SCORE_COLUMNS[kind]] = model.predict_proba(X)[:, 1]
+            if kind in _REASONS and top_reasons > 0:
+                explained = top_reasons_of(model, X, top_reasons, config)
+                out.loc[mask, _REASONS[kind]] = reasons_in_words(explained, X, config)
     mrr = rows["mrr"] if "mrr" in rows.columns else pd.Series(np.nan, index=rows.index)
     out["mrr"] = _money(mrr.round(2))
     risk = out["churn_risk"]
