@@ -35,7 +35,7 @@ import pyarrow as pa
 from tenure.errors import InputError, WarehouseError
 from tenure.measures import MeasureKind, MeasuresConfig, default_measures_config
 from tenure.measures.phrases import phrase_value
-from tenure.models.training_set import ATTRIBUTES
+from tenure.models.training_set import account_attributes
 from tenure.warehouse import Warehouse
 
 __all__ = [
@@ -84,16 +84,6 @@ def top_reasons_of(model: Any, X: pd.DataFrame, top: int, config: MeasuresConfig
     return model.explain(X, top=top, exclude=_not_reasons(list(X.columns), config))
 
 
-def _attributes(warehouse: Warehouse) -> pd.DataFrame | None:
-    if not warehouse.has_table("accounts"):
-        return None
-    accounts = warehouse.table("accounts")
-    present = [c for c in ATTRIBUTES if c in accounts.columns]
-    frame = accounts.select("account_id", *present).to_pandas()
-    frame["account_id"] = frame["account_id"].astype(str)
-    return frame
-
-
 def feature_rows(
     warehouse: Warehouse, measures: pd.DataFrame, *, as_of_dates: list[date] | None = None
 ) -> pd.DataFrame:
@@ -110,7 +100,7 @@ def feature_rows(
     rows["account_id"] = rows["account_id"].astype(str)
     if "plan" not in rows.columns:
         rows.insert(2, "plan", None)
-    attributes = _attributes(warehouse)
+    attributes = account_attributes(warehouse)
     if attributes is not None:
         rows = rows.merge(attributes, on="account_id", how="left")
     return rows

@@ -218,7 +218,11 @@ def _first_paid_start(rows: pd.DataFrame, paid: pd.DataFrame) -> pd.Series:
     return found.set_index("row")["start"].reindex(rows["row"])
 
 
-def _attributes(warehouse: Warehouse) -> pd.DataFrame | None:
+def account_attributes(warehouse: Warehouse) -> pd.DataFrame | None:
+    """``account_id`` and the :data:`ATTRIBUTES` the accounts table has (None without it).
+
+    The same columns join the training sets and the rows :mod:`tenure.models.scoring` scores.
+    """
     if not warehouse.has_table("accounts"):
         return None
     accounts = warehouse.table("accounts")
@@ -313,7 +317,7 @@ def training_set(
         rows.insert(2, "plan", None)
 
     # Step 2: account attributes.
-    attributes = _attributes(warehouse)
+    attributes = account_attributes(warehouse)
     if attributes is not None:
         rows = rows.merge(attributes, on="account_id", how="left")
         front = ["account_id", "as_of_date", "plan", *attributes.columns[1:]]
