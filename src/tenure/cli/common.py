@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tenure.config import ProjectConfig, load_config
+from tenure.errors import InputError, WarehouseError
 from tenure.warehouse import Warehouse
 
-__all__ = ["ProjectOption", "console", "open_project"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "ProjectOption",
+    "console",
+    "open_project",
+    "parse_day",
+    "parse_days",
+    "progress_bar",
+    "read_measures_wide",
+]
 
 console = Console()
 
@@ -29,3 +43,37 @@ def open_project(project: Path) -> tuple[ProjectConfig, Warehouse]:
     """Read the project's settings and open its warehouse (a DuckDB file inside the folder)."""
     config = load_config(project)
     return config, Warehouse(Path(project) / config.warehouse)
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    """A ``YYYY-MM-DD`` option value as a date (None when not given); an error names it."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option} {text!r} is not a date; write it as YYYY-MM-DD.") from None
+
+
+def parse_days(first: str | None, last: str | None) -> tuple[date | None, date | None]:
+    """``--from`` and ``--to`` as dates, refused when ``--to`` comes before ``--from``."""
+    start, end = parse_day(first, "--from"), parse_day(last, "--to")
+    if start and end and end < start:
+        raise InputError(f"--to {end} is before --from {start}; swap them.")
+    return start, end
+
+
+def progress_bar(output: Console | None = None) -> Progress:
+    """The progress bar of long commands (description, bar, done/total, time elapsed)."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(),
+        MofNCompleteColumn(), TimeElapsedColumn(), console=output or console,
+    )
+
+
+def read_measures_wide(warehouse: Warehouse) -> pd.DataFrame:
+    """The stored ``measures_wide`` table; an error says to run ``tenure measures`` first."""
+    if not warehouse.has_table("measures_wide"):
+        raise WarehouseError(f"the warehouse {warehouse.path} has no table 'measures_wide'; run "
+                             "`tenure measures` first.")
+    return warehouse.table("measures_wide").to_pandas()

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
 from tenure.cli.app import app
-from tenure.cli.common import ProjectOption, console, open_project
-from tenure.errors import InputError, WarehouseError
+from tenure.cli.common import (
+    ProjectOption,
+    console,
+    open_project,
+    parse_days,
+    progress_bar,
+    read_measures_wide,
+)
+from tenure.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,32 +48,19 @@ class Format(StrEnum):
 FormatOption = Annotated[Format, typer.Option("--format", help="table or json.")]
 
 
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{option} {text!r} is not a date; write it as YYYY-MM-DD.") from None
-
-
 #: Progress goes to standard error, so ``--format json`` output on standard out stays clean.
 progress_console = Console(stderr=True)
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), console=progress_console)
+    return progress_bar(progress_console)
 
 
 def _wide(warehouse: Warehouse) -> pd.DataFrame:
-    """The stored measures_wide table, or an error that says to run ``tenure measures``."""
+    """The stored measures_wide table with ``as_of_date`` as timestamps."""
     import pandas as pd
 
-    if not warehouse.has_table("measures_wide"):
-        raise WarehouseError(f"the warehouse {warehouse.path} has no table 'measures_wide'; run "
-                             "`tenure measures` first.")
-    wide = warehouse.table("measures_wide").to_pandas()
+    wide = read_measures_wide(warehouse)
     wide["as_of_date"] = pd.to_datetime(wide["as_of_date"])
     return wide
 
@@ -127,9 +120,7 @@ def score(
     (other dates are kept)."""
     from tenure.health import health_scores, write_health_history
 
-    start, end = _day(first, "--from"), _day(last, "--to")
-    if start and end and end < start:
-        raise InputError(f"--to {end} is before --from {start}; swap them.")
+    start, end = parse_days(first, last)
     _, warehouse = open_project(project)
     card, source = _cards(project, [scorecard] if scorecard else None)[0]
     with warehouse, _progress() as progress:

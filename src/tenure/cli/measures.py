@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tenure.cli.app import app
-from tenure.cli.common import ProjectOption, console, open_project
-from tenure.errors import InputError
+from tenure.cli.common import ProjectOption, console, open_project, parse_days, progress_bar
 
 __all__ = ["measures"]
-
-
-def _parse_day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{option} {text!r} is not a date; write it as YYYY-MM-DD.") from None
 
 
 @app.command("measures")
@@ -60,16 +48,8 @@ def measures(
     config = (
         load_measures_config(measures_file) if measures_file else project_measures_config(project)
     )
-    start, end = _parse_day(first, "--from"), _parse_day(last, "--to")
-    if start and end and end < start:
-        raise InputError(f"--to {end} is before --from {start}; swap them.")
-    columns = [
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    ]
-    with warehouse, Progress(*columns, console=console) as progress:
+    start, end = parse_days(first, last)
+    with warehouse, progress_bar() as progress:
         task = progress.add_task("finding who to measure", total=len(config.measures) + 1)
         started: list[str] = []
 

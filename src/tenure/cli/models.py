@@ -8,25 +8,29 @@ snapshots stay, so risk trends can be read back.
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from tenure.cli.app import app
-from tenure.cli.common import ProjectOption, console, open_project
-from tenure.errors import InputError, WarehouseError
+from tenure.cli.common import (
+    ProjectOption,
+    console,
+    open_project,
+    parse_day,
+    progress_bar,
+    read_measures_wide,
+)
+from tenure.errors import InputError
 
 if TYPE_CHECKING:
-    import pandas as pd
 
-    from tenure.warehouse import Warehouse
+    pass
 
-__all__ = ["ModelKind", "read_measures", "score", "train"]
+__all__ = ["ModelKind", "score", "train"]
 
 
 class ModelKind(StrEnum):
@@ -34,31 +38,6 @@ class ModelKind(StrEnum):
     expansion = "expansion"
     conversion = "conversion"
     advocacy = "advocacy"
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(),
-        MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-    )
-
-
-def read_measures(warehouse: Warehouse) -> pd.DataFrame:
-    """The stored wide measures; a clear error when ``tenure measures`` has not run."""
-    if not warehouse.has_table("measures_wide"):
-        raise WarehouseError(
-            "the warehouse has no measures_wide table; run `tenure measures` first."
-        )
-    return warehouse.table("measures_wide").to_pandas()
-
-
-def parse_day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{option} {text!r} is not a date; write it as YYYY-MM-DD.") from None
 
 
 def _kinds(text: str) -> list[ModelKind]:
@@ -135,8 +114,8 @@ def train(
     kinds = _kinds(models)
     settings, warehouse = open_project(project)
     results: dict[str, dict[str, Any]] = {}
-    with warehouse, _progress() as progress:
-        wide = read_measures(warehouse)
+    with warehouse, progress_bar() as progress:
+        wide = read_measures_wide(warehouse)
         task = progress.add_task("training", total=2 * len(kinds))
         for kind in kinds:
             progress.update(task, description=f"{kind}: training set")
@@ -203,8 +182,8 @@ def score(
                          f"`tenure train --project {project}` first.")
     stored = {kind: load_model(Path(project), kind) for kind in kinds}
     _, warehouse = open_project(project)
-    with warehouse, _progress() as progress:
-        wide = read_measures(warehouse)
+    with warehouse, progress_bar() as progress:
+        wide = read_measures_wide(warehouse)
         if history and as_of:
             raise InputError("give either --as-of or --history, not both.")
         if history:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -15,8 +14,7 @@ import typer
 from rich.table import Table
 
 from tenure.cli.app import app
-from tenure.cli.common import ProjectOption, console, open_project
-from tenure.errors import InputError
+from tenure.cli.common import ProjectOption, console, open_project, parse_day
 
 __all__ = ["segments", "segments_summary"]
 
@@ -116,12 +114,7 @@ def segments(
     )
     from tenure.segments.inputs import latest_measures_date, stored_health, stored_scores
 
-    day: date | None = None
-    if as_of is not None:
-        try:
-            day = date.fromisoformat(as_of)
-        except ValueError:
-            raise InputError(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD.") from None
+    day = parse_day(as_of, "--as-of")
     settings, warehouse = open_project(project)
     measures_config = project_measures_config(project)
     groups = (load_groups_config(groups_file, measures_config) if groups_file

@@ -10,9 +10,8 @@ import typer
 from rich.table import Table
 
 from tenure.cli.app import app
-from tenure.cli.common import ProjectOption, console, open_project
+from tenure.cli.common import ProjectOption, console, open_project, parse_day
 from tenure.cli.metrics import OutputFormat, to_json
-from tenure.cli.models import parse_day
 
 __all__ = ["account", "accounts"]
 
