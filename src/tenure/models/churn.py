@@ -37,30 +37,6 @@ class ChurnRiskModel(OutcomeModel):
 
     outcome = "churn within the horizon"
 
-    def __init__(
-        self,
-        *,
-        horizon_days: int = 90,
-        candidates: tuple[str, ...] = ("logistic", "boosting"),
-        calibration: str = "sigmoid",
-        n_folds: int = 3,
-        time_column: str = "as_of_date",
-        id_column: str = "account_id",
-        C: float = 1.0,
-        boosting_rounds: int = 200,
-        learning_rate: float = 0.05,
-        max_leaf_nodes: int = 15,
-        min_samples_leaf: int = 40,
-        random_state: int | None = 0,
-    ) -> None:
-        super().__init__(
-            horizon_days=horizon_days, candidates=candidates, calibration=calibration,
-            n_folds=n_folds, time_column=time_column, id_column=id_column, C=C,
-            boosting_rounds=boosting_rounds, learning_rate=learning_rate,
-            max_leaf_nodes=max_leaf_nodes, min_samples_leaf=min_samples_leaf,
-            random_state=random_state,
-        )
-
     def fit(self, X: pd.DataFrame | np.ndarray, y: Any = None, *,
             churns: pd.DataFrame | None = None) -> ChurnRiskModel:
         """Fit as :meth:`OutcomeModel.fit`; with ``churns``, also judge a churn alert."""

@@ -4,12 +4,10 @@ Both functions return, per row and input column, the drop in calibrated probabil
 input's push is taken away; an attribute's one-hot columns (and a measure's missing flag) are
 one input.
 
-* :func:`reference_contributions` sets the input to its reference (training median or most
-  common level), every other input as it is, and predicts again: exact for any model.
-* :func:`linear_contributions` gives the same numbers for the logistic candidate without
-  predicting again: its log-odds are linear in the encoded columns, so setting an input to its
-  reference moves them by ``sum_k w_k (z_k - r_k)`` over the input's columns, for every row and
-  input in one matrix product (100,000 rows x 35 inputs in well under a second).
+* :func:`linear_pushes` is for the logistic candidate, whose log-odds are linear in the encoded
+  columns: setting an input to its reference (training median or most common level), every
+  other input as it is, moves them by ``sum_k w_k (z_k - r_k)`` over the input's columns, for
+  every row and input in one matrix product, exactly what predicting again would give.
 * :func:`tree_path_contributions` is for gradient boosting, where predicting once per input
   would cost a full pass over every tree per input. It follows each row's path down each tree
   and credits the change in node value at each split to the split's input (Saabas 2014,
@@ -20,40 +18,16 @@ one input.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
 __all__ = [
-    "linear_contributions",
     "linear_pushes",
-    "reference_contributions",
     "tree_path_contributions",
     "tree_root_value",
 ]
-
-
-def reference_contributions(
-    predict: Callable[[np.ndarray], np.ndarray], Z: np.ndarray, reference: np.ndarray,
-    groups: np.ndarray, inputs: list[str],
-) -> np.ndarray:
-    """``predict(Z) - predict(Z with input j at its reference)`` for each input ``j``.
-
-    ``Z`` is the encoded matrix (changed in place and restored), ``reference`` the encoded
-    reference row, ``groups[k]`` the input of encoded column ``k``.
-    """
-    base = predict(Z)
-    out = np.zeros((len(Z), len(inputs)))
-    for j, name in enumerate(inputs):
-        cols = np.flatnonzero(groups == name)
-        saved = Z[:, cols].copy()
-        Z[:, cols] = reference[cols]
-        out[:, j] = base - predict(Z)
-        Z[:, cols] = saved
-    return out
 
 
 def linear_pushes(
@@ -67,22 +41,6 @@ def linear_pushes(
     for k, name in enumerate(groups):
         membership[k, position[name]] = 1.0
     return ((Z - reference) * weights) @ membership
-
-
-def linear_contributions(
-    calibrate: Callable[[np.ndarray], np.ndarray], logit: np.ndarray, Z: np.ndarray,
-    reference: np.ndarray, weights: np.ndarray, groups: np.ndarray, inputs: list[str],
-) -> np.ndarray:
-    """:func:`reference_contributions` of a model whose log-odds are ``logit = b + Z @ weights``.
-
-    ``weights`` are the log-odds per unit of each encoded column (for a standardised logistic
-    regression: its coefficients over the scaler's scale); ``calibrate`` maps a raw probability
-    to the calibrated one.
-    """
-    pushed = linear_pushes(Z, reference, weights, groups, inputs)
-    base = calibrate(1.0 / (1.0 + np.exp(-logit)))
-    without = calibrate((1.0 / (1.0 + np.exp(-(logit[:, None] - pushed)))).ravel())
-    return base[:, None] - without.reshape(pushed.shape)
 
 
 def _node_values(model: HistGradientBoostingClassifier, nodes: np.ndarray) -> np.ndarray:

@@ -48,7 +48,6 @@ from tenure.models.backtest import Fold, time_folds
 from tenure.models.calibration import Calibration, Calibrator
 from tenure.models.contributions import (
     linear_pushes,
-    reference_contributions,
     tree_path_contributions,
     tree_root_value,
 )
@@ -540,43 +539,28 @@ class OutcomeModel(ClassifierMixin, BaseEstimator):
         groups = np.asarray(encode.groups_, dtype=object)
         k = min(top, len(inputs))
         barred = [j for j, name in enumerate(inputs) if name in (exclude or ())]
-        push = None  # log-odds each input adds, when the model's log-odds are available
+        # The log-odds each input adds, for every row: both candidates give them directly.
         if self.chosen_ == Candidate.BOOSTING.value:
             trees = rest[-1]
             input_of = np.array([inputs.index(g) for g in encode.groups_], dtype=np.intp)
             push = tree_path_contributions(trees, Z, input_of, len(inputs))
             # The credits add up exactly to the log-odds less the trees' roots: no second pass.
             logit = tree_root_value(trees) + push.sum(axis=1)
-        elif set(rest.named_steps) == {"scale", "model"}:
+        else:
             # The logistic candidate: log-odds linear in Z, so no prediction per input.
             scale, model = rest.named_steps["scale"], rest.named_steps["model"]
-            weights = model.coef_[0] / (scale.scale_ if scale.scale_ is not None else 1.0)
             logit = model.decision_function(scale.transform(Z))
             reference = encode.transform(encode.reference())[0]
-            push = linear_pushes(Z, reference, weights, groups, inputs)
-        if push is not None:
-            push[:, barred] = -np.inf  # never a reason; its contribution comes out negative
-            # The calibrator is monotone, so the largest pushes are the largest contributions:
-            # rank in log-odds, then calibrate only the k chosen per row.
-            order = _top_k(push, k)
-            rows = np.repeat(np.arange(len(Z)), k)
-            cols = order.ravel()
-            base = self.calibrator_.predict(_sigmoid(logit))
-            probability = base
-            values = base[rows] - self.calibrator_.predict(
-                _sigmoid(logit[rows] - push[rows, cols]))
-        else:
-            reference = encode.transform(encode.reference())[0]
-            contribution = reference_contributions(
-                lambda z: self.calibrator_.predict(rest.predict_proba(z)[:, 1]),
-                Z, reference, groups, inputs,
-            )
-            probability = self.calibrator_.predict(rest.predict_proba(Z)[:, 1])
-            contribution[:, barred] = -np.inf
-            order = _top_k(contribution, k)
-            rows = np.repeat(np.arange(len(Z)), k)
-            cols = order.ravel()
-            values = contribution[rows, cols]
+            push = linear_pushes(Z, reference, model.coef_[0] / scale.scale_, groups, inputs)
+        push[:, barred] = -np.inf  # never a reason; its contribution comes out negative
+        # The calibrator is monotone, so the largest pushes are the largest contributions:
+        # rank in log-odds, then calibrate only the k chosen per row.
+        order = _top_k(push, k)
+        rows = np.repeat(np.arange(len(Z)), k)
+        cols = order.ravel()
+        probability = self.calibrator_.predict(_sigmoid(logit))
+        values = probability[rows] - self.calibrator_.predict(
+            _sigmoid(logit[rows] - push[rows, cols]))
         keep = values > 0
         rows, cols, values = rows[keep], cols[keep], values[keep]
         ranks = np.tile(np.arange(1, k + 1), len(Z))[keep]

@@ -47,7 +47,6 @@ __all__ = [
     "reasons_in_words",
     "score_accounts",
     "scores_table",
-    "top_reasons_of",
 ]
 
 #: Score column of each model kind in the scores table.
@@ -77,11 +76,6 @@ def _not_reasons(columns: list[str], config: MeasuresConfig) -> set[str]:
     declared = {m.name: m.kind for m in config.measures}
     return {c for c in columns
             if c not in declared or MeasureKind(declared[c]) in _CONTEXT_KINDS}
-
-
-def top_reasons_of(model: Any, X: pd.DataFrame, top: int, config: MeasuresConfig) -> pd.DataFrame:
-    """The ``top`` strongest reasons per row among the inputs that may be reasons."""
-    return model.explain(X, top=top, exclude=_not_reasons(list(X.columns), config))
 
 
 def feature_rows(
@@ -264,7 +258,7 @@ def score_accounts(
                 "measures no longer have; retrain with `tenure train`."
             )
         X = subset[names]
-        if kind in _REASONS and top_reasons > 0 and hasattr(model, "predict_and_explain"):
+        if kind in _REASONS and top_reasons > 0:
             # One pass gives both the probability and the reasons.
             probability, explained = model.predict_and_explain(
                 X, top=top_reasons, exclude=_not_reasons(list(X.columns), config))
@@ -272,9 +266,6 @@ def score_accounts(
             out.loc[mask, _REASONS[kind]] = reasons_in_words(explained, X, config)
         else:
             out.loc[mask, SCORE_COLUMNS[kind]] = model.predict_proba(X)[:, 1]
-            if kind in _REASONS and top_reasons > 0:
-                explained = top_reasons_of(model, X, top_reasons, config)
-                out.loc[mask, _REASONS[kind]] = reasons_in_words(explained, X, config)
     mrr = rows["mrr"] if "mrr" in rows.columns else pd.Series(np.nan, index=rows.index)
     out["mrr"] = _money(mrr.round(2))
     risk = out["churn_risk"]
