@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from tenure.analysis._stats import require_columns, wilson_interval
 from tenure.errors import InputError
 from tenure.health.scorecard import Colour
+from tenure.models.evaluation import roc_auc
 
 __all__ = ["Backtest", "auc", "backtest", "churn_events"]
 
@@ -68,13 +68,8 @@ def auc(outcome: np.ndarray | Sequence[bool], score: np.ndarray | Sequence[float
     >>> auc([True, False, True, False], [0.9, 0.1, 0.4, 0.4])
     0.875
     """
-    y = np.asarray(outcome, dtype=bool)
-    s = np.asarray(score, dtype=float)
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    ranks = stats.rankdata(s)
-    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    # The models' evaluation computes the same statistic; one implementation serves both.
+    return roc_auc(outcome, score)
 
 
 def _grid_step(dates: pd.Series) -> int:
