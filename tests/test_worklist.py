@@ -143,3 +143,19 @@ def test_account_view(scored):
     assert activity.loc["export", "events"] == 1
     with pytest.raises(InputError, match=r"no account 'Z'.*tenure accounts"):
         account_view(scored, "Z")
+
+
+def test_health_is_the_worst_colour_over_the_scorecards(scored):
+    """Two cards scored A on DAY: green 80 on one, red 30 on the other. The worklist shows the
+    red card's health, as the lifecycle stages do; an older snapshot does not count."""
+    scored.replace_tables({"health_history": pa.table({
+        "account_id": ["A", "A", "A"],
+        "as_of_date": pa.array([DAY, DAY, EARLIER], type=pa.date32()),
+        "scorecard": ["default", "strict", "default"],
+        "is_trial": [False] * 3,
+        "score": [80.0, 30.0, 10.0],
+        "colour": ["green", "red", "red"],
+    })})
+    rows = worklist(scored).set_index("account_id")
+    assert (rows.loc["A", "health"], rows.loc["A", "health_colour"]) == (30.0, "red")
+    assert rows["health"].drop("A").isna().all()

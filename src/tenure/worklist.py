@@ -3,7 +3,8 @@
 :func:`worklist` reads one dated snapshot of the ``scores`` table (``tenure score``) and sorts the
 paid accounts by **MRR at risk** = churn risk x MRR, the expected recurring revenue lost, so a
 small account with a high risk does not push a large one with a moderate risk off the page.
-Accounts that already asked to cancel are left out unless asked for: their churn is known. It
+Accounts that already asked to cancel a paid line still running (``scores.cancel_pending``) are
+left out unless asked for: their churn is known. It
 joins each account's rep (``accounts.owner``), its service tier and lifecycle stage (the
 ``segments`` snapshot, when ``tenure segments`` has run) and its latest health (the
 ``health_history`` table, when ``tenure health score`` has run), and keeps the reasons behind
@@ -23,6 +24,7 @@ import ibis
 import pandas as pd
 
 from tenure.errors import InputError, WarehouseError
+from tenure.segments.inputs import stored_health
 from tenure.warehouse import Warehouse
 
 __all__ = ["AccountView", "account_view", "snapshot_dates", "worklist"]
@@ -87,10 +89,13 @@ def _latest_before(warehouse: Warehouse, table: str, as_of: date,
 
 
 def _health(warehouse: Warehouse, as_of: date) -> pd.DataFrame | None:
-    frame = _latest_before(warehouse, "health_history", as_of, ["score", "colour"])
-    if frame is None:
+    """Latest health on or before ``as_of``: with several scorecards, the worst colour's card,
+    the rule the lifecycle stages follow (:func:`tenure.segments.inputs.stored_health`)."""
+    frame = stored_health(warehouse, as_of)
+    if frame is None or "score" not in frame.columns:
         return None
-    return frame.rename(columns={"score": "health", "colour": "health_colour"})
+    return frame[["account_id", "score", "colour"]].rename(
+        columns={"score": "health", "colour": "health_colour"})
 
 
 def worklist(
@@ -121,8 +126,7 @@ def worklist(
         Keep the first ``limit`` rows.
     include_pending
         Keep the accounts that already asked to cancel (``scores.cancel_pending``); left out by
-        default, as their churn is known rather than a risk (they are the ``cancelled`` stage
-        of ``tenure segments``: a win-back, not a save).
+        default, as their churn is known rather than a risk: a win-back, not a save.
 
     Returns
     -------

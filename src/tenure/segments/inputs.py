@@ -62,15 +62,16 @@ def stored_scores(warehouse: Warehouse, as_of: date) -> pd.DataFrame | None:
 
 def stored_health(warehouse: Warehouse, as_of: date) -> pd.DataFrame | None:
     """Each account's health colour at its latest ``health_history`` date on or before ``as_of``,
-    the worst over the scorecards (None when there is no such table)."""
+    the worst over the scorecards, with that card's ``score`` (None when there is no such
+    table)."""
     if not warehouse.has_table("health_history"):
         return None
     table = warehouse.table("health_history")
     if not {"account_id", "as_of_date", "colour"} <= set(table.columns):
         return None
-    rows = table.filter(table.as_of_date.cast("date") <= as_of).select(
-        "account_id", "as_of_date", "colour"
-    ).to_pandas()
+    columns = ["account_id", "as_of_date", "colour"] + (["score"] if "score" in table.columns
+                                                        else [])
+    rows = table.filter(table.as_of_date.cast("date") <= as_of).select(*columns).to_pandas()
     rows = rows[rows["colour"].notna()]
     if rows.empty:
         return rows
