@@ -210,9 +210,11 @@ def backtest(
         wide = _wide(warehouse)
         progress.update(task, advance=1, description="outcomes (churn and expansion)")
         keys = ["account_id", "as_of_date"]
-        churn = training_set(warehouse, horizons=horizons, measures=wide, kind="churn",
+        # Outcomes depend on the keys and the lines only: no need to carry every measure.
+        rows = wide[[*keys, "is_trial"]]
+        churn = training_set(warehouse, horizons=horizons, measures=rows, kind="churn",
                              definitions=config.definitions)
-        expansion = training_set(warehouse, horizons=horizons, measures=wide,
+        expansion = training_set(warehouse, horizons=horizons, measures=rows,
                                  kind="expansion", definitions=config.definitions)
         # churn_date and cancelled_at (when the training set has them) date each churn.
         dating = [c for c in ("churn_date", "cancelled_at") if c in churn.columns]
