@@ -64,11 +64,11 @@ def test_repeated_call_compiles_nothing_and_sees_new_data(warehouse, runs):
     first = revenue_metrics(warehouse, start=date(2024, 1, 1), end=date(2024, 3, 1))
     second = revenue_metrics(warehouse, start=date(2024, 1, 1), end=date(2024, 3, 1))
     # Each call runs two plans: the data's bounds (one query; no trials table, so no
-    # conversion check), then the metrics: five queries (account-months, company table,
-    # monthly, unit economics, cohorts) and two temporary tables dropped. All six are compiled
-    # once, then run again as stored SQL.
+    # conversion check), then the metrics: the parameters table (the months), five queries
+    # (account-months, company table, monthly, unit economics, cohorts) and three temporary
+    # tables dropped. All six queries are compiled once, then run again as stored SQL.
     assert [r.compiled for r in runs] == [1, 5, 0, 0]
-    assert [r.queries for r in runs] == [1, 7, 1, 7]
+    assert [r.queries for r in runs] == [1, 9, 1, 9]
     assert [r.plan_source for r in runs] == ["new", "new", "connection", "connection"]
     assert [str(v) for v in first.monthly["mrr"]] == ["35.00", "10.00"]
     assert [str(v) for v in second.monthly["mrr"]] == ["35.00", "10.00"]

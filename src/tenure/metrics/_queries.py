@@ -2,7 +2,9 @@
 
 Turning the metric expressions into SQL costs Ibis more than DuckDB takes to run that SQL on ten
 thousand accounts, and the SQL depends only on the *shape* of a call, not on the data: which
-tables exist with which columns, the customer definitions, the month range, the segments. So on
+tables exist with which columns, the customer definitions, the segments. The call's values (the
+month range) are data too: :meth:`QueryRunner.parameters` writes them to a one-row temporary
+table the SQL reads, so a new month range runs the same SQL. So on
 DuckDB a :class:`QueryRunner` looks up the :class:`QueryPlan` of its :class:`PlanKey`: first on
 the connection, then in the warehouse's on-disk cache of compiled SQL
 (:mod:`tenure.warehouse.sql_cache`, so a new process compiles nothing either); only when both
@@ -12,20 +14,20 @@ Why a stored plan can never give a stale or wrong answer:
 
 * the SQL reads the warehouse's tables by name when it runs, so new data is always seen;
 * everything the SQL text depends on is in the key: the schema of every table read (DuckDB's
-  own column types and nullability, read from its catalog), the definitions, the months, the
-  segments, whether conversions are recorded; on disk also the versions of Tenure, Ibis,
+  own column types and nullability, read from its catalog), the definitions, the segments,
+  whether conversions are recorded; on disk also the versions of Tenure, Ibis,
   sqlglot, DuckDB and pyarrow and a fingerprint of the code that builds the queries. A change
   to any of it makes a new plan;
 * the queries embed no data: no in-memory table is registered for them (the calendar is
-  generated in SQL), and intermediate results live in temporary tables the plan names, created
-  fresh at each call and dropped at its end (temporary tables belong to one connection, so two
-  processes running one plan never meet);
+  generated in SQL), the call's parameters and intermediate results live in temporary tables the
+  plan names, created fresh at each call and dropped at its end (temporary tables belong to one
+  connection, so two processes running one plan never meet);
 * in memory, plans are kept per connection (a weak reference; Ibis counts two connections to
   one database file as the same), so one is never run on another database; on disk, next to
   the one DuckDB file they were compiled for.
 
 Other engines (PySpark) compile every call: there an intermediate result is fetched and handed
-back as an in-memory table, which is data, so its SQL cannot be kept.
+back as an in-memory table, which is data, so its SQL cannot be kept; parameters are literals.
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 
 from tenure.warehouse import Warehouse
@@ -66,7 +70,8 @@ class PlanKey:
         ``(table name, ((column, type, ...), ...))`` of every warehouse table the call reads, in
         a fixed order (see :func:`read_schemas`); an absent table is absent from it.
     options
-        The call's other settings (definitions as JSON, months, segments, flags), hashable.
+        The call's other settings (definitions as JSON, segments, flags), hashable; never a
+        value passed through :meth:`QueryRunner.parameters`.
     """
 
     schemas: Schemas
@@ -242,6 +247,38 @@ class QueryRunner:
         self.con.con.execute(f'CREATE OR REPLACE TEMPORARY TABLE "{table}" AS {sql}')
         self.queries += 1
         self._created.append(table)
+
+    def parameters(self, **values: date | int) -> dict[str, date | int | ir.Scalar]:
+        """Bind this call's values; what the expressions should read for each, by name.
+
+        On DuckDB they become the one row of temporary table ``tenure_params_<prefix>``
+        (written with bound parameters, never spliced into SQL) and each is returned as a
+        scalar subquery of it, so the compiled SQL reads the values when it runs and serves
+        every call that differs only in them. On other engines each value is returned as is, a
+        literal in the SQL. Values are dates (``DATE``) or integers (``BIGINT``).
+        """
+        if self._plan is None:
+            return dict(values)
+        types: dict[str, str] = {}
+        for name, value in values.items():
+            if isinstance(value, date):
+                types[name] = "date"
+            elif isinstance(value, int) and not isinstance(value, bool):
+                types[name] = "int64"
+            else:
+                raise TypeError(f"parameter {name}={value!r}: pass a date or an int")
+        table = self._name("params")
+        sql_types = {"date": "DATE", "int64": "BIGINT"}
+        columns = ", ".join(f'?::{sql_types[t]} AS "{name}"' for name, t in types.items())
+        self.con.con.execute(
+            f'CREATE OR REPLACE TEMPORARY TABLE "{table}" AS SELECT {columns}',
+            list(values.values()),
+        )
+        self.queries += 1
+        self._created.append(table)
+        # An unbound table of the known schema: compiling reads it by name, with no DESCRIBE.
+        params = ibis.table(types, name=table)
+        return {name: params[name].as_scalar() for name in types}
 
     def table(self, name: str) -> ibis.Table:
         """The table materialised as ``name``, to build later queries on (when compiling)."""

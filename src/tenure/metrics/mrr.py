@@ -24,7 +24,7 @@ from tenure.config import RevenueDefinitions
 from tenure.errors import InputError
 from tenure.metrics._intervals import paid_lines
 from tenure.metrics.movements import classify_movements
-from tenure.metrics.period import MonthRange, month_calendar
+from tenure.metrics.period import MonthBound, check_month_bounds, month_calendar
 from tenure.schema import MONEY
 
 __all__ = ["ACCOUNT_ATTRIBUTES", "CALENDAR_START", "account_months", "mrr_by_month"]
@@ -167,8 +167,8 @@ def _with_history(grid: ir.Table, *, gap_limited: bool) -> ir.Table:
 def account_months(
     subscriptions: ir.Table,
     *,
-    start: date,
-    end: date,
+    start: MonthBound,
+    end: MonthBound,
     definitions: RevenueDefinitions | None = RevenueDefinitions(),  # noqa: B008 (frozen)
     accounts: ir.Table | None = None,
 ) -> ir.Table:
@@ -182,6 +182,8 @@ def account_months(
     start, end
         Month starts; the months ``[start, end)`` are returned. History before ``start`` is still
         read, so ``previous_mrr``, ``first_paid_month`` and reactivations are right in ``start``.
+        Dates, or date expressions the engine evaluates (a scalar of the revenue facade's
+        parameters table, so its compiled SQL serves any month range).
     definitions
         Customer definitions (churn recognition, refund window, grace period, reactivation gap,
         same-month join and leave); ``None`` means the defaults.
@@ -217,14 +219,14 @@ def account_months(
     [('2024-01', '10.00', 'new', 'basic'), ('2024-02', '10.00', None, 'basic'),
      ('2024-03', '30.00', 'expansion', 'pro')]
     """
-    period = MonthRange(start, end)
+    check_month_bounds(start, end)
     definitions = definitions if definitions is not None else RevenueDefinitions()
 
     # Step 1: paid lines with their effective [start, end) under the definitions.
     lines = paid_lines(subscriptions, definitions)
 
     # Step 2: the month calendar, from the earliest line's month up to `end`.
-    calendar = month_calendar(CALENDAR_START, period.end)
+    calendar = month_calendar(CALENDAR_START, end)
     calendar = calendar.filter(calendar.month_end >= lines.start_date.min().as_scalar())
 
     # Step 3: per account-month, MRR at the month-end and at the previous month-end.
@@ -250,7 +252,7 @@ def account_months(
     moved = classify_movements(
         history, reactivation_max_gap_months=definitions.reactivation_max_gap_months
     )
-    moved = moved.filter(moved.month >= period.start)
+    moved = moved.filter(moved.month >= start)
     churned = (moved.mrr == _zero()) & moved.joined_and_left_mrr.isnull()
     result = moved.select(
         "account_id",

@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from datetime import date
 
 import ibis
+import ibis.expr.types as ir
 
 from tenure.errors import InputError, WarehouseError
 
 __all__ = [
+    "MonthBound",
     "MonthRange",
     "add_months",
+    "check_month_bounds",
     "data_bounds",
     "data_month_range",
     "month_calendar",
@@ -130,21 +133,44 @@ def month_range_of_bounds(bounds: dict[str, date | None]) -> MonthRange:
     return MonthRange.inclusive(bounds["first"], last)
 
 
-def month_calendar(start: date, end: date) -> ibis.Table:
+#: A month bound as metrics take it: a month start, or a date expression evaluated by the engine
+#: (e.g. a scalar read from the query runner's parameters table, so the SQL does not embed it).
+MonthBound = date | ir.DateValue
+
+
+def check_month_bounds(start: MonthBound, end: MonthBound) -> MonthRange | None:
+    """The :class:`MonthRange` of two dates (checked: month starts, ``end`` after ``start``);
+    ``None`` when either is an expression, whose value only the engine knows (the caller that
+    bound it checks it)."""
+    if isinstance(start, date) and isinstance(end, date):
+        return MonthRange(start, end)
+    return None
+
+
+def _month_number(bound: MonthBound) -> ir.IntegerValue:
+    """``year * 12 + month - 1`` of a bound: a literal for a date, an expression otherwise."""
+    if isinstance(bound, date):
+        return ibis.literal(bound.year * 12 + bound.month - 1, "int64")
+    return bound.year().cast("int64") * 12 + bound.month().cast("int64") - 1
+
+
+def month_calendar(start: MonthBound, end: MonthBound) -> ibis.Table:
     """Months ``[start, end)`` as a table the engine generates itself: ``month`` (first day),
     ``month_end`` (last day) and ``month_index`` (``year * 12 + month - 1``).
 
     No data is passed to the engine (unlike an in-memory table), so the SQL of a query reading
-    the calendar can be stored and re-run (see :mod:`tenure.metrics._queries`).
+    the calendar can be stored and re-run (see :mod:`tenure.metrics._queries`). ``start`` and
+    ``end`` are month starts, as dates (literals in the SQL) or date expressions such as
+    ``params.start.as_scalar()`` (the SQL then reads them when it runs, so one compiled query
+    serves every month range); the range is generated from the two month numbers, never by
+    filtering a longer calendar.
 
     >>> cal = month_calendar(date(2024, 1, 1), date(2024, 3, 1))
     >>> [(r["month"].isoformat(), r["month_end"].day) for r in cal.to_pyarrow().to_pylist()]
     [('2024-01-01', 31), ('2024-02-01', 29)]
     """
-    months = MonthRange(start, end)
-    first = months.start.year * 12 + months.start.month - 1
-    stop = first + len(months)
-    index = ibis.range(ibis.literal(first, "int64"), ibis.literal(stop, "int64"))
+    check_month_bounds(start, end)
+    index = ibis.range(_month_number(start), _month_number(end))
     calendar = index.unnest().name("month_index").as_table()
     month = ibis.date(calendar.month_index // 12, calendar.month_index % 12 + 1, 1)
     calendar = calendar.mutate(month=month)

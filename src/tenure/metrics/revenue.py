@@ -4,7 +4,9 @@ The account-month MRR table is computed once and kept on the engine; every other
 (monthly movements and retention, unit economics, cohorts, trials) is derived from it, so the whole
 suite costs one pass over the subscriptions. On DuckDB the SQL of every query is compiled on the
 first call of a kind and re-run on later ones, in this process and, through the SQL cache beside
-the warehouse file, in later ones (see :mod:`tenure.metrics._queries`).
+the warehouse file, in later ones (see :mod:`tenure.metrics._queries`). The month range is not
+part of a kind: the SQL reads the months from a one-row parameters table, so a new range compiles
+nothing.
 
 Examples
 --------
@@ -149,19 +151,24 @@ def revenue_metrics(
     has_spend = "spend" in present
     has_trials = "trials" in present
 
+    # The months are not in the key: they are parameters the SQL reads when it runs, so a
+    # new month range reuses the compiled SQL.
     key = PlanKey(
         schemas=schemas,
         options=(
-            definitions.model_dump_json(), period.start, period.end, history_start,
-            tuple(segments), include_accounts, needs_attributes, recorded,
+            definitions.model_dump_json(), tuple(segments), include_accounts, needs_attributes,
+            recorded,
         ),
     )
     with QueryRunner(warehouse, key) as run:
+        months = run.parameters(start=period.start, end=period.end, history_start=history_start)
+        start, end = months["start"], months["end"]
+
         # Step 1: account-month MRR with movements, computed once and kept on the engine.
         run.materialise(
             "account_months",
             lambda: account_months(
-                source("subscriptions"), start=history_start, end=period.end,
+                source("subscriptions"), start=months["history_start"], end=end,
                 definitions=definitions, accounts=source("accounts") if has_accounts else None,
             ),
         )
@@ -175,7 +182,7 @@ def revenue_metrics(
                 table = retention_by_month(run.table("account_months"), by=segments)
             else:
                 table = run.table("company")
-            table = table.filter(table.month >= period.start)
+            table = table.filter(table.month >= start)
             return table.order_by([*segments, "month"])
 
         monthly_df = _frame(run.fetch("monthly", monthly))
@@ -188,14 +195,14 @@ def revenue_metrics(
             company = run.table("company") if warehouse.is_duckdb else None
             spend = source("spend") if has_spend else None
             ue = unit_economics_by_month(am, spend, retention=company)
-            return ue.filter(ue.month >= period.start).order_by("month")
+            return ue.filter(ue.month >= start).order_by("month")
 
         ue_df = _frame(run.fetch("unit_economics", unit_economics))
 
         # Step 4: cohorts by first paid month, within the range.
         def cohorts() -> ibis.Table:
             am = run.table("account_months")
-            table = cohort_retention(am.filter(am.first_paid_month >= period.start), by=None)
+            table = cohort_retention(am.filter(am.first_paid_month >= start), by=None)
             return table.order_by(["cohort", "months_since_start"])
 
         cohorts_df = _frame(run.fetch("cohorts", cohorts))
@@ -207,7 +214,7 @@ def revenue_metrics(
                     "trials",
                     lambda: trial_metrics(
                         source("trials"), None if recorded else source("subscriptions"),
-                        start=period.start, end=period.end,
+                        start=start, end=end,
                     ).order_by("month"),
                 )
             )
@@ -216,7 +223,7 @@ def revenue_metrics(
 
         def drill_down() -> ibis.Table:
             am = run.table("account_months")
-            return am.filter(am.month >= period.start).order_by(["account_id", "month"])
+            return am.filter(am.month >= start).order_by(["account_id", "month"])
 
         am_df = _frame(run.fetch("accounts", drill_down)) if include_accounts else pd.DataFrame()
     return RevenueMetrics(

@@ -19,13 +19,11 @@ When is a trial converted
 
 from __future__ import annotations
 
-from datetime import date
-
 import ibis
 import ibis.expr.types as ir
 
 from tenure.errors import InputError
-from tenure.metrics.period import MonthRange, month_calendar
+from tenure.metrics.period import MonthBound, check_month_bounds, month_calendar
 from tenure.metrics.retention import month_index, ratio, require_columns
 
 __all__ = ["trial_metrics"]
@@ -37,8 +35,8 @@ def trial_metrics(
     trials: ir.Table,
     subscriptions: ir.Table | None = None,
     *,
-    start: date,
-    end: date,
+    start: MonthBound,
+    end: MonthBound,
     conversion_window_days: int = 30,
 ) -> ir.Table:
     """Trials started, converted and the time to convert, by trial-start month.
@@ -51,7 +49,8 @@ def trial_metrics(
         The canonical ``subscriptions`` table; when given, conversion is read from the paid lines
         (see the module docstring) instead of ``converted_at``.
     start, end
-        Month starts: trials that started in ``[start, end)`` are counted.
+        Month starts: trials that started in ``[start, end)`` are counted. Dates, or date
+        expressions the engine evaluates (see :func:`tenure.metrics.mrr.account_months`).
     conversion_window_days
         With ``subscriptions``: days after the trial end within which a paid start still counts.
 
@@ -75,7 +74,7 @@ def trial_metrics(
     >>> trial_metrics(wh.table("trials"), wh.table("subscriptions"),
     ...               start=date(2024, 1, 1), end=date(2025, 1, 1))  # doctest: +SKIP
     """
-    period = MonthRange(start, end)
+    check_month_bounds(start, end)
     if conversion_window_days < 0:
         raise InputError(
             f"conversion_window_days must be 0 or more (found {conversion_window_days}); "
@@ -86,7 +85,7 @@ def trial_metrics(
 
     # Step 1: the trials that started in the range, and the day each converted (or null).
     in_range = trials.filter(
-        (trials.started_at >= period.start) & (trials.started_at < period.end)
+        (trials.started_at >= start) & (trials.started_at < end)
     ).select("account_id", "started_at", "ends_at", **_recorded_conversion(trials))
     if subscriptions is None:
         converted = in_range
@@ -111,7 +110,7 @@ def trial_metrics(
     )
 
     # Step 3: every month of the range, with zeros where no trial started.
-    calendar = month_calendar(period.start, period.end)
+    calendar = month_calendar(start, end)
     months = calendar.select("month", _month_idx=calendar.month_index)
     table = months.left_join(by_month, months._month_idx == by_month._idx)
     trials_started = table.trials_started.coalesce(0)
