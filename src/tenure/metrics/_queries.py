@@ -172,7 +172,7 @@ class QueryRunner:
         self.compiled = 0
         self.plan_source: str | None = None
         self._created: list[str] = []
-        self._views: dict[str, ibis.Table] = {}
+        self._views: dict[str, ibis.Table] = {}  # materialised tables, as opened for Ibis
         self._disk: tuple[SqlCache, str] | None = None
         self._plan = self._find_plan() if warehouse.is_duckdb else None
 
@@ -244,6 +244,7 @@ class QueryRunner:
             self._plan.statements[name] = (str(self.con.compile(build())), None)
             self.compiled += 1
         sql, _ = self._plan.statements[name]
+        self._views.pop(name, None)
         self.con.con.execute(f'CREATE OR REPLACE TEMPORARY TABLE "{table}" AS {sql}')
         self.queries += 1
         self._created.append(table)
@@ -281,10 +282,17 @@ class QueryRunner:
         return {name: params[name].as_scalar() for name in types}
 
     def table(self, name: str) -> ibis.Table:
-        """The table materialised as ``name``, to build later queries on (when compiling)."""
+        """The table materialised as ``name``, to build later queries on (when compiling).
+
+        Opened once per call (Ibis opens a table with a ``DESCRIBE`` and parses every column
+        type), with the types DuckDB gave it: not the expression's own schema, since DuckDB
+        widens some (a sum of integers is a ``HUGEINT``) and later SQL must match the table.
+        """
         if self._plan is None:
             return self._views[name]
-        return self.con.table(self._name(name))
+        if name not in self._views:
+            self._views[name] = self.con.table(self._name(name))
+        return self._views[name]
 
     def fetch(self, name: str, build: Callable[[], ibis.Table]) -> pa.Table:
         """Run ``build()`` (or its stored SQL) and return the result as Arrow."""
