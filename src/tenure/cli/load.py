@@ -8,14 +8,17 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tenure.cli.app import app
 from tenure.cli.common import ProjectOption, console, open_project
+from tenure.config import ProjectConfig
 from tenure.errors import InputError, ValidationError
+from tenure.warehouse import Warehouse
 from tenure.warehouse.load import LoadReport, load_directory
 
-__all__ = ["REJECTS_FILE", "load", "parse_as_of"]
+__all__ = ["REJECTS_FILE", "load", "parse_as_of", "prepare_revenue_sql"]
 
 #: Rejected rows of a quarantined load, in the project folder.
 REJECTS_FILE = "rejects.csv"
@@ -67,7 +70,30 @@ def load(
         except ValidationError as exc:
             _print_problems(exc)
             raise typer.Exit(2) from None
-    _print_report(report, Path(project))
+        _print_report(report, Path(project))
+        prepare_revenue_sql(warehouse, config)
+
+
+def prepare_revenue_sql(warehouse: Warehouse, config: ProjectConfig) -> None:
+    """After a load, store the compiled SQL of the default revenue metrics call, so the next
+    ``tenure metrics`` (or ``tenure report``) does not compile; one line says how it went.
+
+    A failure never fails the load (the data is already written): it is reported, and the next
+    ``tenure metrics`` compiles as it would have without this step.
+    """
+    from tenure.metrics.revenue import warm_sql_cache
+
+    warm = warm_sql_cache(warehouse, definitions=config.definitions)
+    if warm is None:
+        return
+    if warm.error is None:
+        console.print(f"[dim]revenue metrics' SQL prepared for `tenure metrics` "
+                      f"({warm.seconds:.1f} s)[/]", highlight=False, soft_wrap=True)
+    else:
+        reason = escape(warm.error.splitlines()[0] if warm.error else "")
+        console.print(f"[yellow]note:[/] the revenue metrics' SQL was not prepared ({reason}); "
+                      "the load is complete, `tenure metrics` will compile it.", highlight=False,
+                      soft_wrap=True)
 
 
 def _print_problems(exc: ValidationError) -> None:

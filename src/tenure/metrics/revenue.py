@@ -18,6 +18,8 @@ Examples
 from __future__ import annotations
 
 import functools
+import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -35,7 +37,9 @@ from tenure.metrics.trials import trial_metrics
 from tenure.metrics.unit_economics import unit_economics_by_month
 from tenure.warehouse import Warehouse
 
-__all__ = ["RevenueMetrics", "revenue_metrics"]
+__all__ = ["RevenueMetrics", "SqlWarmUp", "revenue_metrics", "warm_sql_cache"]
+
+log = logging.getLogger(__name__)
 
 #: Tables read when present, besides ``subscriptions``.
 OPTIONAL_TABLES = ("accounts", "spend", "trials")
@@ -236,3 +240,48 @@ def revenue_metrics(
         trials=trials_df,
         account_months=am_df,
     )
+
+
+@dataclass(frozen=True)
+class SqlWarmUp:
+    """What :func:`warm_sql_cache` did.
+
+    Attributes
+    ----------
+    seconds
+        Time the call took.
+    error
+        Why it failed (``None`` when the SQL is now stored); the failure was logged, not raised.
+    """
+
+    seconds: float
+    error: str | None = None
+
+
+def warm_sql_cache(
+    warehouse: Warehouse, *, definitions: RevenueDefinitions | None = None
+) -> SqlWarmUp | None:
+    """Run the default call once, so that the next process finds its compiled SQL on disk.
+
+    ``tenure load`` calls it after a successful load: a load usually changes the table schemas
+    the stored SQL is keyed by, and the first ``tenure metrics`` after it would otherwise pay
+    Ibis's compilation (about three times the call itself on ten thousand accounts). The call
+    shape is the one ``tenure metrics`` and ``tenure report`` make without ``--by``: every month
+    (any other month range reuses the same SQL), ``definitions`` as in the project settings.
+    It writes nothing to the warehouse (its temporary tables are dropped), only to the SQL cache
+    beside the file.
+
+    Returns ``None`` when there is nothing to prepare (no ``subscriptions`` table, or an engine
+    other than DuckDB, which compiles every call anyway). Never raises for a failed call: the
+    error is logged and returned in :attr:`SqlWarmUp.error`, since the data it follows is
+    already loaded and the next call simply compiles.
+    """
+    if not warehouse.is_duckdb or not warehouse.has_table("subscriptions"):
+        return None
+    started = time.perf_counter()
+    try:
+        revenue_metrics(warehouse, definitions=definitions)
+    except Exception as error:  # any failure only costs the next call its compilation
+        log.info("revenue SQL not prepared after the load", exc_info=True)
+        return SqlWarmUp(time.perf_counter() - started, f"{type(error).__name__}: {error}")
+    return SqlWarmUp(time.perf_counter() - started)
