@@ -181,7 +181,7 @@ def score(
         raise InputError(f"no trained model in {Path(project) / 'models'}; run "
                          f"`tenure train --project {project}` first.")
     stored = {kind: load_model(Path(project), kind) for kind in kinds}
-    _, warehouse = open_project(project)
+    settings, warehouse = open_project(project)
     with warehouse, progress_bar() as progress:
         wide = read_measures_wide(warehouse)
         if history and as_of:
@@ -197,6 +197,7 @@ def score(
             frames.append(score_accounts(
                 warehouse, {k: s.model for k, s in stored.items()}, measures=wide,
                 as_of_dates=[day], config=project_measures_config(project),
+                definitions=settings.definitions,
                 trained_at={k: s.trained_at for k, s in stored.items()},
             ))
             progress.advance(task)

@@ -31,11 +31,15 @@ OPEN_END = date(9999, 12, 31)
 
 
 def subscription_lines(
-    warehouse: Warehouse, definitions: RevenueDefinitions | None = None
+    warehouse: Warehouse,
+    definitions: RevenueDefinitions | None = None,
+    *,
+    with_request: bool = False,
 ) -> ir.Table:
     """Every subscription line with its recognised end (never null: running = :data:`OPEN_END`).
 
-    Columns: ``account_id, plan, quantity, mrr, start_date, end_date, is_trial``.
+    Columns: ``account_id, plan, quantity, mrr, start_date, end_date, is_trial``, and with
+    ``with_request`` the line's ``cancelled_at`` (the day the customer asked; null when never).
     """
     definitions = definitions or RevenueDefinitions()
     subs = warehouse.table("subscriptions")
@@ -54,6 +58,7 @@ def subscription_lines(
     if definitions.churn_recognition == "cancellation":
         cancelled = optional("cancelled_at", "date").fill_null(OPEN_END)
         end = (cancelled < end).ifelse(cancelled, end)
+    request = {"cancelled_at": optional("cancelled_at", "date")} if with_request else {}
     return subs.select(
         account_id=subs.account_id.cast("string"),
         plan=subs.plan.cast("string"),
@@ -62,6 +67,7 @@ def subscription_lines(
         start_date=subs.start_date.cast("date"),
         end_date=end,
         is_trial=optional("is_trial", "boolean").fill_null(False),
+        **request,
     )
 
 

@@ -3,9 +3,11 @@
 Grain of the scores table: one row per ``(account_id, as_of_date)``. Columns:
 
 * ``is_trial``: the account was on a trial that day (only ``conversion`` is scored for it);
-* ``cancel_pending``: the account had already asked to cancel a paid line still running that
-  day (``cancelled_at`` before the as-of date, service not yet ended). Its churn is known, not
-  predicted (the churn model is trained without such rows), so the worklist leaves it out;
+* ``cancel_pending``: the account had already asked to cancel the paid service still running
+  that day (a request before the as-of date on a line that ends the running spell of service,
+  or recorded only in ``cancellations`` during it: :mod:`tenure.measures.cancellations`, the
+  rule the churn training sets leave out). Its churn is known, not predicted, so the worklist
+  leaves it out;
 * ``churn_risk``, ``expansion``, ``advocacy``: calibrated probabilities of churning, expanding and
   answering the next NPS survey as a promoter within each model's horizon (paid accounts; null
   for trials or when the model was not trained);
@@ -32,8 +34,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from tenure.config import RevenueDefinitions
 from tenure.errors import InputError, WarehouseError
 from tenure.measures import MeasureKind, MeasuresConfig, default_measures_config
+from tenure.measures.cancellations import cancellation_status
 from tenure.measures.phrases import phrase_value
 from tenure.models.training_set import account_attributes
 from tenure.warehouse import Warehouse
@@ -43,7 +47,6 @@ __all__ = [
     "SCORE_COLUMNS",
     "feature_rows",
     "latest_as_of",
-    "pending_cancellations",
     "reasons_in_words",
     "score_accounts",
     "scores_table",
@@ -151,32 +154,6 @@ def _money(values: pd.Series) -> list[Decimal | None]:
     return [one(v) for v in values]
 
 
-def pending_cancellations(warehouse: Warehouse, rows: pd.DataFrame) -> np.ndarray:
-    """Per row (``account_id``, ``as_of_date``): has the account asked to cancel a paid line
-    that is still running that day? Known on the day itself (the request is before it)."""
-    flags = np.zeros(len(rows), dtype=bool)
-    if rows.empty or not warehouse.has_table("subscriptions"):
-        return flags
-    subs = warehouse.table("subscriptions")
-    if "cancelled_at" not in subs.columns:
-        return flags
-    trial = subs.is_trial.fill_null(False) if "is_trial" in subs.columns else False
-    lines = subs.filter(~trial, subs.mrr > 0, subs.cancelled_at.notnull()).select(
-        account_id=subs.account_id.cast("string"), start=subs.start_date.cast("date"),
-        end=subs.end_date.cast("date"), cancelled=subs.cancelled_at.cast("date"),
-    ).to_pandas()
-    if lines.empty:
-        return flags
-    keys = pd.DataFrame({"row": np.arange(len(rows)), "account_id": rows["account_id"].to_numpy(),
-                         "day": pd.to_datetime(rows["as_of_date"]).to_numpy()})
-    joined = keys.merge(lines, on="account_id")
-    start, end = pd.to_datetime(joined["start"]), pd.to_datetime(joined["end"])
-    running = (start < joined["day"]) & (end.isna() | (end >= joined["day"]))
-    asked = pd.to_datetime(joined["cancelled"]) < joined["day"]
-    flags[joined.loc[running & asked, "row"].unique()] = True
-    return flags
-
-
 def latest_as_of(measures: pd.DataFrame) -> date:
     """The latest as-of date of a wide measures frame."""
     if measures.empty:
@@ -191,6 +168,7 @@ def score_accounts(
     measures: pd.DataFrame,
     as_of_dates: list[date] | None = None,
     config: MeasuresConfig | None = None,
+    definitions: RevenueDefinitions | None = None,
     trained_at: Mapping[str, str] | None = None,
     top_reasons: int = 3,
     progress: Callable[[str], None] | None = None,
@@ -209,6 +187,9 @@ def score_accounts(
         Dates to score; default the latest as-of date of ``measures``.
     config
         The measures' declarations, for the reasons in words (default: the built-in ones).
+    definitions
+        Customer definitions (grace period, churn recognition) behind ``cancel_pending``; pass
+        the project's, the ones the churn model was trained with (default: the defaults).
     trained_at
         When each model was trained, kept in ``scored_at``.
     top_reasons
@@ -238,7 +219,8 @@ def score_accounts(
         "as_of_date": pd.to_datetime(rows["as_of_date"]).dt.date,
         "is_trial": trial,
     })
-    out["cancel_pending"] = pending_cancellations(warehouse, rows) & ~trial
+    pending = cancellation_status(warehouse, rows, definitions)["cancel_pending"].to_numpy()
+    out["cancel_pending"] = pending & ~trial
     for column in SCORE_COLUMNS.values():
         out[column] = np.nan
     for column in _REASONS.values():

@@ -29,8 +29,9 @@ Churn sets also carry ``churn_date`` (the first day without paid service after t
 ``NaT`` when service runs past the end of the data) and ``cancelled_at`` (the day the customer
 asked for the cancellation behind that churn, ``NaT`` when there is none): outcomes, never
 features. By default they leave out the rows of accounts that had already asked to cancel the
-service running at the as-of date (a *pending cancellation*): their outcome is known and a
-customer-success team can no longer act on it.
+service running at the as-of date (a *pending cancellation*, the rule of
+:mod:`tenure.measures.cancellations`, shared with the scores and the lifecycle stages): their
+outcome is known and a customer-success team can no longer act on it.
 
 Trial accounts are left out of churn, expansion and advocacy sets; conversion sets hold only
 them.
@@ -49,7 +50,8 @@ from tenure.config import RevenueDefinitions
 from tenure.errors import InputError
 from tenure.measures import MeasuresConfig, compute_measures, wide_measures
 from tenure.measures.asof import data_end as find_data_end
-from tenure.measures.population import OPEN_END, paid_lines
+from tenure.measures.cancellations import cancellation_status, running_spell, service_spells
+from tenure.measures.population import paid_lines
 from tenure.warehouse import Warehouse
 
 __all__ = ["ATTRIBUTES", "OUTCOME_PREFIXES", "OutcomeKind", "training_set"]
@@ -94,54 +96,6 @@ def _paid(warehouse: Warehouse, definitions: RevenueDefinitions) -> pd.DataFrame
     )
 
 
-def _cancelled_lines(warehouse: Warehouse, definitions: RevenueDefinitions) -> pd.DataFrame:
-    """Paid lines with a cancellation request: ``account_id, end, cancelled`` day numbers.
-
-    ``end`` is the recognised end (as in :func:`_paid`): with ``churn_recognition:
-    cancellation`` a line ends on its ``cancelled_at`` day, so no request is ever pending.
-    """
-    subs = warehouse.table("subscriptions")
-    empty = pd.DataFrame({"account_id": pd.Series(dtype=str), "end": pd.Series(dtype=np.int64),
-                          "cancelled": pd.Series(dtype=np.int64)})
-    if "cancelled_at" not in subs.columns:
-        return empty
-    trial = subs.is_trial.fill_null(False) if "is_trial" in subs.columns else False
-    end = subs.end_date if "end_date" in subs.columns else subs.start_date.cast("date")
-    lines = subs.filter(~trial, subs.mrr > 0, subs.cancelled_at.notnull()).select(
-        account_id=subs.account_id.cast("string"),
-        end=end.cast("date").fill_null(OPEN_END),
-        cancelled=subs.cancelled_at.cast("date"),
-    ).to_pandas()
-    if lines.empty:
-        return empty
-    out = pd.DataFrame({"account_id": lines["account_id"].astype(str),
-                        "end": _day_numbers(lines["end"]),
-                        "cancelled": _day_numbers(lines["cancelled"])})
-    if definitions.churn_recognition == "cancellation":
-        out["end"] = np.minimum(out["end"], out["cancelled"])
-    return out
-
-
-def _pending_and_request(
-    keys: pd.DataFrame, stop: np.ndarray, cancelled: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: is a cancellation of the running service pending, and the request behind churn.
-
-    A request is *pending* at day ``d`` when a paid line that ends with the row's spell of
-    service (its end is the spell's end ``stop``) was cancelled before ``d``:
-    ``cancelled < d <= end == stop``. The request behind the churn is the latest cancellation
-    of a line ending with the spell (NaN when none was cancelled).
-    """
-    rows = keys.assign(stop=stop)
-    joined = rows.merge(cancelled, on="account_id")
-    ends_spell = joined["end"].to_numpy() == joined["stop"].to_numpy()
-    joined = joined[ends_spell]
-    request = joined.groupby("row")["cancelled"].max().reindex(keys["row"]).to_numpy(float)
-    pending_rows = joined.loc[joined["cancelled"] < joined["day"], "row"].unique()
-    pending = np.isin(keys["row"].to_numpy(), pending_rows)
-    return pending, request
-
-
 def _first_answer(rows: pd.DataFrame, warehouse: Warehouse) -> pd.DataFrame:
     """The first NPS answer on or after each row's as-of day: ``answered_day`` and ``score``.
 
@@ -166,35 +120,6 @@ def _first_answer(rows: pd.DataFrame, warehouse: Warehouse) -> pd.DataFrame:
         direction="forward", allow_exact_matches=True,
     )
     return found.set_index("row")[["answered_day", "score"]].reindex(rows["row"])
-
-
-def _service_spans(paid: pd.DataFrame, grace_days: int) -> pd.DataFrame:
-    """Each account's spells of paid service: overlapping, touching or grace-bridged lines merged.
-
-    A line starting at most ``grace_days`` after every earlier line has ended continues the spell.
-    """
-    lines = paid.sort_values(["account_id", "start", "end"], ignore_index=True)
-    latest_end = lines.groupby("account_id")["end"].cummax()
-    before = latest_end.groupby(lines["account_id"]).shift()
-    opens = before.isna() | (lines["start"] > before + grace_days)
-    lines["spell"] = opens.cumsum()
-    return (
-        lines.groupby("spell")
-        .agg(account_id=("account_id", "first"), start=("start", "min"), end=("end", "max"))
-        .reset_index(drop=True)
-    )
-
-
-def _churn_day(rows: pd.DataFrame, spans: pd.DataFrame) -> pd.Series:
-    """First day without paid service after each row's as-of day (NaN if not in service)."""
-    left = rows[["row", "account_id", "day"]].sort_values("day")
-    right = spans.sort_values("start")
-    found = pd.merge_asof(
-        left, right, left_on="day", right_on="start", by="account_id",
-        allow_exact_matches=False, direction="backward",
-    )
-    in_service = found["end"] >= found["day"]
-    return found.set_index("row")["end"].where(in_service.to_numpy()).reindex(rows["row"])
 
 
 def _mrr_cents_at(rows: pd.DataFrame, paid: pd.DataFrame, day: np.ndarray) -> np.ndarray:
@@ -268,7 +193,9 @@ def training_set(
     exclude_pending_cancellations
         Churn sets only: leave out the rows of accounts that asked before the as-of date to
         cancel the service running at it (a paid line ending with the running spell of service
-        has ``cancelled_at < as_of_date``). Their churn is already known, a model must not get
+        has ``cancelled_at < as_of_date``, or a request recorded only in ``cancellations`` was
+        made during that spell; :func:`tenure.measures.cancellations.cancellation_status`).
+        Their churn is already known, a model must not get
         credit for predicting it and a customer-success team cannot act on it.
 
     Returns
@@ -330,18 +257,17 @@ def training_set(
     )
     prefix = _PREFIX[kind]
     if kind == "churn":
-        stop = _churn_day(keys, _service_spans(paid, definitions.grace_period_days)).to_numpy()
+        spells = service_spells(paid, definitions.grace_period_days)
+        stop = running_spell(keys, spells)["end"].to_numpy()
         for h in horizons:
             rows[f"{prefix}_{h}d"] = (stop - keys["day"].to_numpy()) < h
-        pending, request = _pending_and_request(
-            keys, stop, _cancelled_lines(warehouse, definitions)
-        )
+        status = cancellation_status(warehouse, rows, definitions)
         end_day = _day_numbers(pd.Series([end]))[0]
         known = stop < end_day  # a churn within the data
         rows["churn_date"] = _timestamps(np.where(known, stop, np.nan))
-        rows["cancelled_at"] = _timestamps(np.where(known, request, np.nan))
+        rows["cancelled_at"] = status["churn_requested_at"].where(known).to_numpy()
         if exclude_pending_cancellations:
-            rows = rows[~pending].reset_index(drop=True)
+            rows = rows[~status["cancel_pending"].to_numpy()].reset_index(drop=True)
     elif kind == "advocacy":
         answer = _first_answer(keys, warehouse)
         waited = answer["answered_day"].to_numpy() - keys["day"].to_numpy()

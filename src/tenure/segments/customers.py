@@ -1,4 +1,7 @@
-"""Paying customers as of a date: their paid lines, MRR in force, terms and cancellation requests.
+"""Paying customers as of a date: their paid lines, MRR in force and terms.
+
+Pending cancellation requests follow :mod:`tenure.measures.cancellations` (one rule with the
+training sets and the scores).
 
 The conventions are the measures' (``docs/measures.md``): as of day ``d`` only facts dated before
 ``d`` are known, and a paid line (not a trial, ``mrr > 0``) is **in force** when
@@ -20,7 +23,7 @@ from tenure.measures.population import OPEN_END
 from tenure.schema import MONEY
 from tenure.warehouse import Warehouse
 
-__all__ = ["cancellation_requests", "customer_lines", "mrr_in_force", "term_end"]
+__all__ = ["customer_lines", "mrr_in_force", "term_end"]
 
 
 def customer_lines(
@@ -101,19 +104,3 @@ def term_end(start: date, period_months: int, as_of: date) -> date:
     while k > 1 and _add_months(start, (k - 1) * period_months) >= as_of:
         k -= 1
     return _add_months(start, k * period_months)
-
-
-def cancellation_requests(warehouse: Warehouse, lines: pd.DataFrame) -> pd.DataFrame:
-    """Every request to cancel: ``account_id, requested_at``, from the paid lines' ``cancelled_at``
-    and from the ``cancellations`` table when it is loaded (duplicates dropped)."""
-    parts = [lines.loc[lines["cancelled_at"].notna(), ["account_id", "cancelled_at"]]]
-    if warehouse.has_table("cancellations"):
-        table = warehouse.table("cancellations")
-        found = table.select(
-            account_id=table.account_id.cast("string"),
-            cancelled_at=table.cancelled_at.cast("date"),
-        ).to_pandas()
-        found["cancelled_at"] = [pd.Timestamp(v).date() for v in found["cancelled_at"]]
-        parts.append(found)
-    requests = pd.concat(parts, ignore_index=True).rename(columns={"cancelled_at": "requested_at"})
-    return requests.drop_duplicates(ignore_index=True)

@@ -3,9 +3,9 @@
 Stages (``docs/segments.md`` holds the definition table; a test checks it against the enums):
 
 ``cancelled``
-    The account asked to cancel (a request dated before the as-of date, on or after the start
-    of its earliest paid line in force) while its service runs on, or its paid service ended in
-    the last ``cancelled_days`` days.
+    The account has a pending request to cancel its running service (the rule the churn
+    training sets and the scores' ``cancel_pending`` use: :mod:`tenure.measures.cancellations`),
+    or its paid service ended in the last ``cancelled_days`` days.
 ``at_risk``
     In service, not cancelled, and its churn-risk score (the latest on or before the as-of date)
     is at or above ``at_risk_threshold``, or its health colour is ``red``.
@@ -40,7 +40,8 @@ import pandas as pd
 
 from tenure.config import RevenueDefinitions, SegmentSettings
 from tenure.errors import ConfigError, InputError
-from tenure.segments.customers import cancellation_requests, customer_lines, term_end
+from tenure.measures.cancellations import cancellation_status
+from tenure.segments.customers import customer_lines, term_end
 from tenure.segments.inputs import measures_at
 from tenure.warehouse import Warehouse
 
@@ -188,8 +189,8 @@ def lifecycle_stages(
         (:class:`LifecycleStage`), ``activity`` (:class:`ProviderActivity` or None),
         ``in_service``, ``customer_since`` (first paid day), ``service_end`` (when service
         ended, for those no longer in service), ``cancel_requested_at`` (latest request that
-        counts), ``term_end`` (earliest current term end of a multi-month line),
-        ``first_value``, ``churn_risk`` and ``health``.
+        makes a cancellation pending), ``term_end`` (earliest current term end of a multi-month
+        line), ``first_value``, ``churn_risk`` and ``health``.
 
     Examples
     --------
@@ -214,14 +215,12 @@ def lifecycle_stages(
     out["customer_since"] = out["account_id"].map(since)
     out["service_end"] = out["account_id"].map(ended)
 
-    # Step 2: requests to cancel, known before as_of and made during the current service.
-    requests = cancellation_requests(warehouse, known)
-    current_start = live.groupby("account_id")["start_date"].min()
-    requests = requests[requests["requested_at"] < as_of]
-    requests = requests.assign(since=requests["account_id"].map(current_start))
-    counted = requests[requests["since"].notna() & (requests["requested_at"] >= requests["since"])]
+    # Step 2: a pending request to cancel the running service (the rule of training and scores).
+    serving = out.loc[out["in_service"], ["account_id", "as_of_date"]].reset_index(drop=True)
+    status = cancellation_status(warehouse, serving, definitions)
+    asked = status["requested_at"].dt.date.where(status["cancel_pending"].to_numpy())
     out["cancel_requested_at"] = out["account_id"].map(
-        counted.groupby("account_id")["requested_at"].max()
+        pd.Series(asked.to_numpy(), index=serving["account_id"]).dropna()
     )
 
     # Step 3: the current term end of each multi-month line in force; the earliest per account.
