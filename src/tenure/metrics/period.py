@@ -147,11 +147,20 @@ def check_month_bounds(start: MonthBound, end: MonthBound) -> MonthRange | None:
     return None
 
 
+_EPOCH = date(1900, 1, 1)
+
+
 def _month_number(bound: MonthBound) -> ir.IntegerValue:
-    """``year * 12 + month - 1`` of a bound: a literal for a date, an expression otherwise."""
+    """``year * 12 + month - 1`` of a bound: a literal for a date, an expression otherwise.
+
+    The expression counts month boundaries since 1900 (``date_diff('month', ...)``), which
+    reads the bound once: a scalar subquery written twice, for the year and for the month,
+    would be planned and run twice.
+    """
     if isinstance(bound, date):
         return ibis.literal(bound.year * 12 + bound.month - 1, "int64")
-    return bound.year().cast("int64") * 12 + bound.month().cast("int64") - 1
+    months_since_epoch = bound.delta(ibis.literal(_EPOCH), unit="month").cast("int64")
+    return months_since_epoch + (_EPOCH.year * 12 + _EPOCH.month - 1)
 
 
 def month_calendar(start: MonthBound, end: MonthBound) -> ibis.Table:
