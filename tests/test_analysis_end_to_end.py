@@ -56,6 +56,21 @@ def test_analyze_churn_writes_html_and_json(project: Path):
     assert {row["signal"] for row in lead} <= {"leading", "lagging", "none"}
 
 
+def test_analyze_churn_ahead_of_the_decision(project: Path):
+    """``--lead-days`` analyses the decision 30-120 days after each snapshot, in the words."""
+    out = project / "ahead" / "churn.html"
+    result = CliRunner().invoke(app, [
+        "analyze", "churn", "--project", str(project), "--horizon", "90", "--lead-days", "30",
+        "--bootstrap", "0", "--output", str(out),
+    ])
+    assert result.exit_code == 0, result.output
+    assert "decided to leave 30-120 days after the snapshot" in result.output
+    payload = json.loads(out.with_suffix(".json").read_text())
+    assert payload["outcome"] == "churned_30_120d"
+    assert all("day-30-to-120 churn odds" in e["sentence"]
+               for e in payload["regression"]["effects"])
+
+
 def test_analyze_onboarding_writes_html_and_json(project: Path):
     out = project / "reports" / "onb.html"
     result = CliRunner().invoke(
@@ -103,6 +118,9 @@ def test_a_missing_warehouse_table_is_a_clear_error(tmp_path: Path):
     ("args", "message"),
     [
         (["--horizon", "0"], "--horizon must be a positive number of days (found 0)"),
+        (["--lead-days", "-5"], "--lead-days must be 0 or more days (found -5)"),
+        (["--horizon", "200", "--lead-days", "300"],
+         "at least 500 days before the end of the data"),
         (["--as-of", "2024-13-01"], "--as-of '2024-13-01' is not a date; write it as YYYY-MM-DD"),
     ],
 )

@@ -7,6 +7,7 @@ to read every result: ``docs/analysis.md``.
 
 from __future__ import annotations
 
+from tenure.analysis.ahead import churn_ahead
 from tenure.analysis.churn import ChurnAnalysis, analyze_churn
 from tenure.analysis.cohorts import behavioural_cohorts
 from tenure.analysis.early_warning import EarlyWarning, churn_dates, early_warning
@@ -46,6 +47,7 @@ __all__ = [
     "analyze_churn",
     "analyze_onboarding",
     "behavioural_cohorts",
+    "churn_ahead",
     "churn_dates",
     "churn_reasons",
     "cox_hazards",

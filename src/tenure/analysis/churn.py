@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from tenure.analysis.ahead import parse_ahead_outcome
 from tenure.analysis.cohorts import (
     behavioural_cohorts,
     measure_columns,
@@ -55,13 +56,21 @@ REGRESSION_ATTRIBUTES: tuple[str, ...] = ("plan", "size", "channel", "industry")
 
 
 def horizon_days(outcome: str) -> int | None:
-    """``churned_30d`` -> 30; ``None`` when the name carries no horizon."""
+    """Length of the outcome window: ``churned_30d`` -> 30, ``churned_30_120d`` -> 90 (see
+    :mod:`tenure.analysis.ahead`); ``None`` when the name carries no horizon."""
+    window = parse_ahead_outcome(outcome)
+    if window is not None:
+        return window[1] - window[0]
     match = re.fullmatch(r"[a-z]+_(\d+)d", outcome)
     return int(match.group(1)) if match else None
 
 
 def outcome_label(outcome: str) -> str:
-    """``churned_30d`` -> ``30-day churn``; other names are returned with spaces."""
+    """``churned_30d`` -> ``30-day churn``, ``churned_30_120d`` -> ``day-30-to-120 churn``;
+    other names are returned with spaces."""
+    window = parse_ahead_outcome(outcome)
+    if window is not None:
+        return f"day-{window[0]}-to-{window[1]} churn"
     match = re.fullmatch(r"(churned|expanded)_(\d+)d", outcome)
     if match:
         verb = "churn" if match.group(1) == "churned" else "expansion"

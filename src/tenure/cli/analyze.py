@@ -86,6 +86,11 @@ def churn(
     horizon: Annotated[
         int, typer.Option(help="Churn within this many days of each as-of date (30, 60, 90...).")
     ] = 30,
+    lead_days: Annotated[
+        int, typer.Option(help="Start the churn window this many days after each as-of date, "
+                          "among accounts that have not decided to leave by then, to find the "
+                          "causes of the decision rather than its symptoms (0: from the date).")
+    ] = 0,
     as_of: AsOfOption = None,
     bootstrap: Annotated[
         int, typer.Option(help="Bootstrap refits for the intervals of the drivers.")
@@ -95,6 +100,7 @@ def churn(
     json_path: JsonOption = None,
 ) -> None:
     """Why customers churn: deciles, segments, drivers, survival, reasons, early warning."""
+    from tenure.analysis.ahead import ahead_outcome, churn_ahead
     from tenure.analysis.churn import analyze_churn
     from tenure.analysis.report import write_churn_report
     from tenure.measures import project_measures_config
@@ -102,26 +108,36 @@ def churn(
 
     if horizon < 1:
         raise InputError(f"--horizon must be a positive number of days (found {horizon}).")
+    if lead_days < 0:
+        raise InputError(f"--lead-days must be 0 or more days (found {lead_days}).")
     config, warehouse = open_project(project)
+    reach = lead_days + horizon
     with console.status("building the training set and analysing churn"), warehouse:
         observed = _as_of(warehouse, as_of)
-        frame = training_set(warehouse, horizons=(horizon,), definitions=config.definitions,
+        horizons = (horizon, reach) if lead_days else (horizon,)
+        frame = training_set(warehouse, horizons=horizons, definitions=config.definitions,
                              config=project_measures_config(project))
         if frame.empty:
             raise InputError(f"the training set is empty: no paying account has an as-of date at "
-                             f"least {horizon} days before the end of the data; load more "
-                             "history or use a shorter --horizon.")
+                             f"least {reach} days before the end of the data; load more "
+                             "history or use a shorter --horizon (or --lead-days).")
+        outcome = f"churned_{horizon}d"
+        if lead_days:
+            frame = churn_ahead(frame, lead_days=lead_days, horizon_days=horizon)
+            outcome = ahead_outcome(lead_days, horizon)
         lifetimes = _lifetimes(warehouse, config, observed)
         cancellations = (warehouse.table("cancellations").to_pandas()
                          if warehouse.has_table("cancellations") else None)
         analysis = analyze_churn(
-            frame, outcome=f"churned_{horizon}d", lifetimes=lifetimes,
+            frame, outcome=outcome, lifetimes=lifetimes,
             cancellations=cancellations, n_bootstrap=bootstrap, random_state=seed,
         )
     html, json_file = _paths(project, output, json_path, "churn-analysis")
     write_churn_report(analysis, html, json_path=json_file)
+    within = (f"decided to leave {lead_days}-{reach} days after the snapshot" if lead_days
+              else f"churned within {horizon} days")
     console.print(f"{analysis.observations:,} account snapshots, "
-                  f"{analysis.churn_rate:.1%} churned within {horizon} days. Top drivers:")
+                  f"{analysis.churn_rate:.1%} {within}. Top drivers:")
     for sentence in analysis.effects.loc[analysis.effects["significant"], "sentence"].head(5):
         console.print(f"  • {sentence}", highlight=False)
     console.print(f"wrote [bold]{html}[/] and [bold]{json_file}[/]")
