@@ -60,7 +60,7 @@ PLAN_CHURN = np.array([0.3, 0.0, -0.2, -0.5])
 #: Intercept of the churn (intent) logit, set so that cancellation requests stay at about 3-4% of
 #: paying customers a month although some disengaged accounts recover (it was -3.5 when the
 #: hazard drew the request itself).
-CHURN_INTERCEPT = -2.8
+CHURN_INTERCEPT = -3.0
 
 #: Days from the intent to leave to the cancellation request: uniform on [low, high).
 DISENGAGEMENT_DELAY_DAYS = (45, 121)
@@ -107,8 +107,8 @@ def churn_logit(
         - 1.5 * (np.clip(util, 0, 1) - 0.6)
         - 0.15 * (breadth - 5)
         - 0.5 * onboarded
-        + 0.35 * np.minimum(urgent_90d, 3)
-        + 0.6 * low_satisfaction_90d
+        + 0.5 * np.minimum(urgent_90d, 3)
+        + 0.9 * low_satisfaction_90d
         + _lookup(INDUSTRY_CHURN, cat.INDUSTRIES, industry)
         + _lookup(CHANNEL_CHURN, cat.CHANNELS, channel)
         + PLAN_CHURN[plan]

@@ -70,12 +70,12 @@ def draw_tickets(
     The rate grows with seats and hidden ``pain`` and is 60% higher for low-usage accounts
     (struggling customers ask for help); urgent tickets and low satisfaction follow pain.
     """
-    rate = 0.06 * seats**0.4 * pain * (1 + 0.6 * (ell < -0.5)) * (hi - lo) / month_days
+    rate = 0.25 * seats**0.5 * pain * (1 + 0.6 * (ell < -0.5)) * (hi - lo) / month_days
     count = rng.poisson(rate)
     idx = np.repeat(np.arange(len(account)), count)
     k = len(idx)
     opened = _times_in(rng, lo[idx], hi[idx], created_us[idx])
-    urgent_p = np.minimum(0.04 * pain[idx], 0.4)
+    urgent_p = np.minimum(0.06 * pain[idx], 0.4)
     u = rng.random(k)
     priority = np.select(
         [u < urgent_p, u < urgent_p + 0.15, u < urgent_p + 0.45], [URGENT, HIGH, LOW], NORMAL
@@ -84,7 +84,7 @@ def draw_tickets(
     closed = opened + (rng.lognormal(0, 0.8, k) * median_hours * 3.6e9).astype(np.int64)
     closed = np.where(closed < end_us, closed, -1)
     raw = (4.3 - 1.0 * (priority == URGENT) - 0.4 * (priority == HIGH)
-           - 0.6 * np.log(pain[idx]) + rng.normal(0, 0.8, k))
+           - 0.8 * np.log(pain[idx]) + rng.normal(0, 0.8, k))
     rated = (rng.random(k) < 0.6) & (closed >= 0)
     satisfaction = np.where(rated, np.clip(np.round(raw), 1, 5), -1).astype(np.int64)
     return TicketDraw(account[idx], opened, closed, priority, satisfaction)
