@@ -21,6 +21,23 @@ def warehouse(tmp_path: Path) -> Warehouse:
     wh.close()
 
 
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Every revenue QueryRunner a call makes, to read its counters (compiled, queries,
+    plan_source) afterwards."""
+    from tenure.metrics import _queries
+
+    made: list[_queries.QueryRunner] = []
+    original = _queries.QueryRunner.__init__
+
+    def recording(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(_queries.QueryRunner, "__init__", recording)
+    return made
+
+
 @pytest.fixture(scope="session")
 def spark_backend(tmp_path_factory: pytest.TempPathFactory):
     """An Ibis backend on a local one-core PySpark session, shared by the whole test run.

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pytest
 
 from tenure.config import RevenueDefinitions
 from tenure.metrics import _queries
@@ -39,20 +38,6 @@ def _subscriptions(rows: list[tuple[str, str, str, date, date | None]]) -> pa.Ta
             "is_trial": [False] * len(rows),
         }
     )
-
-
-@pytest.fixture
-def runs(monkeypatch):
-    """Every QueryRunner a call makes, to read its counters afterwards."""
-    made: list[_queries.QueryRunner] = []
-    original = _queries.QueryRunner.__init__
-
-    def recording(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        made.append(self)
-
-    monkeypatch.setattr(_queries.QueryRunner, "__init__", recording)
-    return made
 
 
 def test_repeated_call_compiles_nothing_and_sees_new_data(warehouse, runs):

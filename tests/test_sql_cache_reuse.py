@@ -73,20 +73,6 @@ def _tables() -> dict[str, pa.Table]:
     }
 
 
-@pytest.fixture
-def runs(monkeypatch):
-    """Every QueryRunner a call makes, to read its counters afterwards."""
-    made: list[_queries.QueryRunner] = []
-    original = _queries.QueryRunner.__init__
-
-    def recording(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        made.append(self)
-
-    monkeypatch.setattr(_queries.QueryRunner, "__init__", recording)
-    return made
-
-
 def _forget_everything(warehouse: Warehouse) -> Warehouse:
     """As a fresh install: no plan in memory, no SQL cache beside the file."""
     warehouse.close()
