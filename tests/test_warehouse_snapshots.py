@@ -57,6 +57,34 @@ def test_a_new_column_is_added_null_in_earlier_snapshots(warehouse):
     assert frame["risk"].iloc[1] == 0.7
 
 
+def test_several_tables_are_written_together_or_not_at_all(warehouse):
+    """A snapshot and its details (health_history, health_components) never disagree."""
+    jan, feb = date(2025, 1, 6), date(2025, 2, 3)
+    warehouse.replace_snapshot_tables(
+        {"scores": _snapshot(jan, {"a": 0.1}), "details": _snapshot(jan, {"a": 1.0})},
+        by=["as_of_date"],
+    )
+    wrong = pa.table({"account_id": ["a"], "as_of_date": [feb], "score": ["high"]})
+    with pytest.raises(duckdb.ConversionException, match="high"):
+        warehouse.replace_snapshot_tables(
+            {"scores": _snapshot(feb, {"a": 0.3}), "details": wrong}, by=["as_of_date"]
+        )
+    assert _rows(warehouse) == [("a", jan, 0.1)]  # the first table's write was rolled back
+    # A table that did not exist yet is not left behind either.
+    with pytest.raises(duckdb.ConversionException):
+        warehouse.replace_snapshot_tables(
+            {"fresh": _snapshot(feb, {"a": 0.3}), "details": wrong}, by=["as_of_date"]
+        )
+    assert not warehouse.has_table("fresh")
+    # A refused layout is found before anything is written.
+    with pytest.raises(WarehouseError, match="lacks"):
+        warehouse.replace_snapshot_tables(
+            {"scores": _snapshot(feb, {"a": 0.3}), "details": wrong.drop(["score"])},
+            by=["as_of_date"],
+        )
+    assert _rows(warehouse) == [("a", jan, 0.1)]
+
+
 def test_a_changed_layout_is_refused_with_the_fix(warehouse):
     jan = date(2025, 1, 6)
     warehouse.replace_snapshots("scores", _snapshot(jan, {"a": 0.1}), by=["as_of_date"])

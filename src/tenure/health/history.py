@@ -1,8 +1,9 @@
 """Health history in the warehouse: the score of every account at every as-of date, per card.
 
-Two tables, both written with :meth:`tenure.warehouse.Warehouse.replace_snapshots` keyed on
-``(scorecard, as_of_date)``, so re-scoring a date with a card replaces only that card's rows at
-that date and every other date (and card) is kept:
+Two tables, written together in one transaction
+(:meth:`tenure.warehouse.Warehouse.replace_snapshot_tables`, so a failure leaves both as they were
+and they never disagree) and keyed on ``(scorecard, as_of_date)``, so re-scoring a date with a
+card replaces only that card's rows at that date and every other date (and card) is kept:
 
 ``health_history``
     Grain ``(account_id, as_of_date, scorecard)``: ``is_trial``, ``score``, ``colour``.
@@ -70,14 +71,15 @@ def history_tables(health: pd.DataFrame, scorecard: Scorecard) -> tuple[pa.Table
 
 def write_health_history(warehouse: Warehouse, health: pd.DataFrame,
                          scorecard: Scorecard) -> int:
-    """Store scores in ``health_history`` and ``health_components``, keeping other dates.
+    """Store scores in ``health_history`` and ``health_components``, keeping other dates; both
+    or neither.
 
     Returns the number of ``health_history`` rows written.
     """
     history, components = history_tables(health, scorecard)
     by = ["scorecard", "as_of_date"]
-    warehouse.replace_snapshots(HISTORY_TABLE, history, by=by)
-    warehouse.replace_snapshots(COMPONENTS_TABLE, components, by=by)
+    warehouse.replace_snapshot_tables({HISTORY_TABLE: history, COMPONENTS_TABLE: components},
+                                      by=by)
     return history.num_rows
 
 

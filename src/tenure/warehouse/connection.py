@@ -117,60 +117,88 @@ class Warehouse:
         by
             Columns naming a snapshot (at least one).
         """
-        if not by:
-            raise WarehouseError(f"replace_snapshots({name!r}) needs at least one `by` column.")
-        missing = [column for column in by if column not in data.column_names]
-        if missing:
-            raise WarehouseError(
-                f"the snapshot for table {name!r} lacks its key column(s) {', '.join(missing)}."
-            )
-        if not self.has_table(name):
-            self.replace_tables({name: data})
-            return
-        existing = self.con.table(name)
-        lost = [c for c in existing.columns if c not in data.column_names]
-        if lost:
-            raise WarehouseError(
-                f"table {name!r} has column(s) {', '.join(lost)} that the new snapshot lacks; "
-                "the layout changed: drop the table (its history) or write the snapshot with "
-                "every column of the table."
-            )
-        added = [c for c in data.column_names if c not in existing.columns]
-        if not self.is_duckdb:
-            import pandas as pd
-            import pyarrow
+        self.replace_snapshot_tables({name: data}, by=by)
 
-            keys = data.select(list(by)).to_pandas().drop_duplicates()
-            old = existing.to_pyarrow().to_pandas()
-            kept = old.merge(keys, on=list(by), how="left", indicator=True)
-            kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge")
-            merged = pyarrow.Table.from_pandas(
-                pd.concat([kept, data.to_pandas()], ignore_index=True)[data.column_names],
-                preserve_index=False,
-            ).cast(data.schema)
-            self.con.create_table(name, merged, overwrite=True)
+    def replace_snapshot_tables(self, tables: Mapping[str, pa.Table], *,
+                                by: Sequence[str]) -> None:
+        """:meth:`replace_snapshots` for several tables at once, all or nothing.
+
+        On DuckDB every table is written in one transaction: if any fails (a refused layout, a
+        full disk), none changes, so tables that belong together (a snapshot and its details)
+        never disagree. Every table is checked before anything is written. Other backends write
+        table by table.
+        """
+        if not by:
+            names = ", ".join(repr(n) for n in tables)
+            raise WarehouseError(f"replace_snapshots({names}) needs at least one `by` column.")
+        added: dict[str, list[str]] = {}
+        for name, data in tables.items():
+            missing = [column for column in by if column not in data.column_names]
+            if missing:
+                raise WarehouseError(f"the snapshot for table {name!r} lacks its key column(s) "
+                                     f"{', '.join(missing)}.")
+            if not self.has_table(name):
+                continue
+            existing = self.con.table(name).columns
+            lost = [c for c in existing if c not in data.column_names]
+            if lost:
+                raise WarehouseError(
+                    f"table {name!r} has column(s) {', '.join(lost)} that the new snapshot "
+                    "lacks; the layout changed: drop the table (its history) or write the "
+                    "snapshot with every column of the table."
+                )
+            added[name] = [c for c in data.column_names if c not in existing]
+        if not self.is_duckdb:
+            for name, data in tables.items():
+                self._merge_snapshot_elsewhere(name, data, by)
             return
         raw = self.con.con  # the duckdb connection: the single writer
-        view = "__tenure_snapshot"
         match = " AND ".join(f't."{c}" IS NOT DISTINCT FROM s."{c}"' for c in by)
-        raw.register(view, data)
+        views = {name: f"__tenure_snapshot_{i}" for i, name in enumerate(tables)}
+        for name, data in tables.items():
+            raw.register(views[name], data)
         try:
             raw.execute("BEGIN TRANSACTION")
             try:
-                for column in added:
-                    kind = raw.execute(f'DESCRIBE SELECT "{column}" FROM "{view}"').fetchone()[1]
-                    raw.execute(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {kind}')
-                raw.execute(
-                    f'DELETE FROM "{name}" t WHERE EXISTS '
-                    f'(SELECT 1 FROM "{view}" s WHERE {match})'
-                )
-                raw.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM "{view}"')
+                for name, view in views.items():
+                    if name not in added:  # a new table: the snapshot is all of it
+                        raw.execute(f'CREATE TABLE "{name}" AS SELECT * FROM "{view}"')
+                        continue
+                    for column in added[name]:
+                        kind = raw.execute(
+                            f'DESCRIBE SELECT "{column}" FROM "{view}"'
+                        ).fetchone()[1]
+                        raw.execute(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {kind}')
+                    raw.execute(
+                        f'DELETE FROM "{name}" t WHERE EXISTS '
+                        f'(SELECT 1 FROM "{view}" s WHERE {match})'
+                    )
+                    raw.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM "{view}"')
                 raw.execute("COMMIT")
             except BaseException:
                 raw.execute("ROLLBACK")
                 raise
         finally:
-            raw.unregister(view)
+            for view in views.values():
+                raw.unregister(view)
+
+    def _merge_snapshot_elsewhere(self, name: str, data: pa.Table, by: Sequence[str]) -> None:
+        """One table's snapshot on a non-DuckDB backend: read, merge in pandas, overwrite."""
+        if not self.has_table(name):
+            self.con.create_table(name, data, overwrite=True)
+            return
+        import pandas as pd
+        import pyarrow
+
+        keys = data.select(list(by)).to_pandas().drop_duplicates()
+        old = self.con.table(name).to_pyarrow().to_pandas()
+        kept = old.merge(keys, on=list(by), how="left", indicator=True)
+        kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge")
+        merged = pyarrow.Table.from_pandas(
+            pd.concat([kept, data.to_pandas()], ignore_index=True)[data.column_names],
+            preserve_index=False,
+        ).cast(data.schema)
+        self.con.create_table(name, merged, overwrite=True)
 
     def execute_in_transaction(self, statements: Sequence[str]) -> None:
         """Run SQL statements on the DuckDB warehouse as one transaction, all or nothing.
