@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tenure.errors import InputError
-from tenure.health import auc, backtest, churn_events
+from tenure.health import auc, backtest, departure_days
 
 NAN = float("nan")
 DAY = pd.Timestamp("2024-01-01")
@@ -112,14 +112,14 @@ def test_churn_dates_from_a_training_set() -> None:
         "churned_90d": [True, True, True, True, True, False, False],
     })
     # Runs of the shortest horizon's flag end at p's last measurement before each churn.
-    found = churn_events(rows)
+    found = departure_days(rows)
     assert found.values.tolist() == [["p", pd.Timestamp("2024-01-15")],
                                      ["p", pd.Timestamp("2024-03-11")]]
     # A churn_date column wins, and a cancellation request before it wins over it.
     dated = rows.assign(churn_date=pd.Timestamp("2024-02-01"),
                         cancelled_at=pd.Timestamp("2024-01-20"))
     dated.loc[dated["account_id"] == "q", ["churn_date", "cancelled_at"]] = pd.NaT
-    assert churn_events(dated).values.tolist() == [["p", pd.Timestamp("2024-01-20")]]
+    assert departure_days(dated).values.tolist() == [["p", pd.Timestamp("2024-01-20")]]
 
 
 def test_missing_outcomes_are_named() -> None:

@@ -5,7 +5,7 @@ scores in the warehouse, ``backtest`` checks a card against what happened, ``dis
 how accounts spread over health month by month. See ``docs/health.md``.
 """
 
-from tenure.health.backtest import Backtest, auc, backtest, churn_events
+from tenure.health.backtest import Backtest, auc, backtest, departure_days
 from tenure.health.distribution import Distribution, health_distribution, monthly_snapshots
 from tenure.health.history import (
     COMPONENTS_TABLE,
@@ -39,9 +39,9 @@ __all__ = [
     "Scorecard",
     "auc",
     "backtest",
-    "churn_events",
     "component_points",
     "default_scorecard",
+    "departure_days",
     "health_distribution",
     "health_scores",
     "load_scorecard",

@@ -21,7 +21,7 @@ from tenure.errors import InputError
 from tenure.health.scorecard import Colour
 from tenure.models.evaluation import roc_auc
 
-__all__ = ["Backtest", "auc", "backtest", "churn_events"]
+__all__ = ["Backtest", "auc", "backtest", "departure_days"]
 
 _PREFIX = {"churn": "churned", "expansion": "expanded"}
 
@@ -81,8 +81,9 @@ def _grid_step(dates: pd.Series) -> int:
     return int(gaps.mode().iloc[0])
 
 
-def churn_events(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Churn dates from a churn training set: ``account_id``, ``churned_at``.
+def departure_days(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """The day each churner was seen to leave, from a churn training set: ``account_id``,
+    ``churned_at``. (Not :func:`tenure.models.churn_events`, which keeps both dates per churn.)
 
     With a ``churn_date`` column (and ``cancelled_at``, when the set has it: the day the customer
     asked to leave comes first), those dates. Without, the last as-of date of each run of rows
@@ -214,7 +215,7 @@ def backtest(
     horizons
         Horizons (days) to report; default every horizon in ``outcomes``.
     churns
-        Churn dates, ``account_id, churned_at``; default :func:`churn_events` of ``outcomes``.
+        Churn dates, ``account_id, churned_at``; default :func:`departure_days` of ``outcomes``.
     days_before
         How many days before churn to look at each churner's colour.
 
@@ -273,7 +274,7 @@ def backtest(
     step = _grid_step(health["as_of_date"])
     before_rows, lead_rows = [], []
     if "churn" in wanted or churns is not None:
-        events = churn_events(outcomes) if churns is None else churns.copy()
+        events = departure_days(outcomes) if churns is None else churns.copy()
         require_columns(events, ["account_id", "churned_at"], what="the churns frame",
                         fix="give account_id and churned_at (the churn date) per churn.")
         events["churned_at"] = pd.to_datetime(events["churned_at"]).astype("datetime64[ns]")
