@@ -12,11 +12,30 @@ Conventions
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
 
-__all__ = ["MONEY", "TABLES", "Column", "TableSpec", "table_spec"]
+__all__ = ["MONEY", "TABLES", "Column", "TableSpec", "cents", "table_spec"]
 
 MONEY = "decimal(18,2)"
+
+_CENT = Decimal("0.01")
+
+
+def cents(value: object) -> Decimal | None:
+    """A money amount as an exact :data:`MONEY` value: a ``Decimal`` to the cent.
+
+    Floats (an aggregate read back from pandas) are taken at their shortest decimal text and
+    rounded half to even, as DuckDB rounds decimals; ``None`` and NaN stay missing.
+
+    >>> cents(1234.5), cents(0.125), cents(Decimal("3.456")), cents(float("nan"))
+    (Decimal('1234.50'), Decimal('0.12'), Decimal('3.46'), None)
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    return number.quantize(_CENT, rounding=ROUND_HALF_EVEN)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from decimal import Decimal
 import pandas as pd
 
 from tenure.analysis._stats import require_columns
+from tenure.schema import cents
 
 __all__ = ["ATTRIBUTES", "DAYS_PER_MONTH", "customer_lifetimes"]
 
@@ -36,7 +37,7 @@ def _to_decimal(value: object) -> Decimal:
         return value
     if value is None or pd.isna(value):  # type: ignore[arg-type]
         return Decimal("0.00")
-    return Decimal(str(value)).quantize(Decimal("0.01"))
+    return cents(value)
 
 
 def customer_lifetimes(

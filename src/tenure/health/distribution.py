@@ -19,6 +19,7 @@ import pandas as pd
 from tenure.analysis._stats import require_columns
 from tenure.errors import InputError
 from tenure.health.scorecard import Colour
+from tenure.schema import cents
 
 __all__ = ["MOVES", "Distribution", "health_distribution", "monthly_snapshots"]
 
@@ -69,12 +70,6 @@ def monthly_snapshots(health: pd.DataFrame) -> pd.DataFrame:
     month = (dates - pd.Timedelta(days=1)).dt.strftime("%Y-%m")
     snapshot = dates.groupby(month).transform("max")
     return health[dates == snapshot].assign(month=month[dates == snapshot])
-
-
-def _money(value: float) -> Decimal | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return Decimal(str(round(float(value), 2))).quantize(Decimal("0.01"))
 
 
 def _first(frame: pd.DataFrame, share: float, ascending: bool) -> pd.Index:
@@ -153,7 +148,7 @@ def health_distribution(
     if "nps_category" not in rows.columns:
         rows["nps_category"] = None
     rows["mrr_float"] = rows["mrr"].astype(float)
-    rows["mrr"] = [_money(v) for v in rows["mrr_float"]]
+    rows["mrr"] = [cents(v) for v in rows["mrr_float"]]
     snaps = monthly_snapshots(rows).reset_index(drop=True)
 
     # Step 1: accounts, share and MRR per colour band, and per 10-point score bin.

@@ -40,6 +40,7 @@ from tenure.measures import MeasureKind, MeasuresConfig, default_measures_config
 from tenure.measures.cancellations import cancellation_status
 from tenure.measures.phrases import phrase_value
 from tenure.models.training_set import account_attributes
+from tenure.schema import cents
 from tenure.warehouse import Warehouse
 
 __all__ = [
@@ -145,15 +146,6 @@ def scores_table(scores: pd.DataFrame) -> pa.Table:
                                 preserve_index=False)
 
 
-def _money(values: pd.Series) -> list[Decimal | None]:
-    def one(v: Any) -> Decimal | None:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return None
-        return Decimal(str(v)).quantize(_CENT, rounding=ROUND_HALF_EVEN)
-
-    return [one(v) for v in values]
-
-
 def latest_as_of(measures: pd.DataFrame) -> date:
     """The latest as-of date of a wide measures frame."""
     if measures.empty:
@@ -249,7 +241,7 @@ def score_accounts(
         else:
             out.loc[mask, SCORE_COLUMNS[kind]] = model.predict_proba(X)[:, 1]
     mrr = rows["mrr"] if "mrr" in rows.columns else pd.Series(np.nan, index=rows.index)
-    out["mrr"] = _money(mrr.round(2))
+    out["mrr"] = [cents(v) for v in mrr.round(2)]
     risk = out["churn_risk"]
     out["mrr_at_risk"] = [
         None if m is None or np.isnan(r)
