@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,7 +19,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "FormatOption",
     "ProjectOption",
+    "TableOrJson",
     "console",
     "open_project",
     "parse_day",
@@ -28,6 +31,16 @@ __all__ = [
 ]
 
 console = Console()
+
+
+class TableOrJson(StrEnum):
+    """How a report command prints: a Rich table for people, or JSON for programs."""
+
+    table = "table"
+    json = "json"
+
+
+FormatOption = Annotated[TableOrJson, typer.Option("--format", help="table or json.")]
 
 ProjectOption = Annotated[
     Path,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,7 +13,9 @@ from rich.table import Table
 
 from tenure.cli.app import app
 from tenure.cli.common import (
+    FormatOption,
     ProjectOption,
+    TableOrJson,
     console,
     open_project,
     parse_days,
@@ -38,14 +39,6 @@ health_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(health_app, name="health")
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
-FormatOption = Annotated[Format, typer.Option("--format", help="table or json.")]
 
 
 #: Progress goes to standard error, so ``--format json`` output on standard out stays clean.
@@ -191,7 +184,7 @@ def backtest(
         typer.Option("--horizon", help="Days after each as-of date to look for churn and "
                      "expansion (repeat; default 30 and 90)."),
     ] = None,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = TableOrJson.table,
 ) -> None:
     """How well each scorecard would have predicted churn and expansion over the history."""
     import pandas as pd
@@ -234,7 +227,7 @@ def backtest(
         progress.advance(task)
     frames = {"auc": result.auc, "bands": result.bands, "before_churn": result.before_churn,
               "red_lead": result.red_lead}
-    if fmt is Format.json:
+    if fmt is TableOrJson.json:
         typer.echo(_json(frames, {"rows": result.rows, "scorecards": [c.name for c, _ in cards],
                                   "horizons": horizons}))
         return
@@ -281,7 +274,7 @@ def distribution(
     tail_share: Annotated[
         float, typer.Option(help="Share of accounts in each tail by score (0.1: 10%).")
     ] = 0.1,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = TableOrJson.table,
 ) -> None:
     """Accounts by health month by month: colours, MRR, the at-risk and advocate tails, and how
     many moved between colours."""
@@ -308,7 +301,7 @@ def distribution(
     latest = shown[-1]
     frames["at_risk"] = result.at_risk[result.at_risk["month"] == latest].head(top)
     frames["advocates"] = result.advocates[result.advocates["month"] == latest].head(top)
-    if fmt is Format.json:
+    if fmt is TableOrJson.json:
         typer.echo(_json(frames, {"scorecard": name, "months": shown}))
         return
     bands = frames["bands"]

@@ -46,12 +46,13 @@ def demo(
 ) -> None:
     """The main job on the demo business: simulate, load, revenue metrics and report, then
     measures, models, scores, health, segments and the worklist."""
+    from tenure.cli.common import TableOrJson
     from tenure.cli.health import score as health_score
     from tenure.cli.load import prepare_revenue_sql
     from tenure.cli.measures import measures
     from tenure.cli.metrics import OutputFormat, metrics, report
     from tenure.cli.models import score, train
-    from tenure.cli.segments import SegmentsFormat, segments
+    from tenure.cli.segments import segments
     from tenure.cli.worklist import accounts as worklist
     from tenure.simulate import simulate
     from tenure.warehouse.load import load_directory
@@ -87,7 +88,7 @@ def demo(
     console.rule("7. scores, health and segments")
     score(project=project, as_of=None, history=False)
     health_score(project=project, scorecard=None, first=None, last=None)
-    segments(project=project, as_of=None, groups_file=None, fmt=SegmentsFormat.table)
+    segments(project=project, as_of=None, groups_file=None, fmt=TableOrJson.table)
 
     console.rule("8. the worklist")
     worklist(project=project, as_of=None, rep=None, tier=None, stage=None, min_risk=0.0,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,14 +13,16 @@ import typer
 from rich.table import Table
 
 from tenure.cli.app import app
-from tenure.cli.common import ProjectOption, console, open_project, parse_day
+from tenure.cli.common import (
+    FormatOption,
+    ProjectOption,
+    TableOrJson,
+    console,
+    open_project,
+    parse_day,
+)
 
 __all__ = ["segments", "segments_summary"]
-
-
-class SegmentsFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def segments_summary(segments: pd.DataFrame, group_names: list[str]) -> dict:
@@ -99,9 +100,7 @@ def segments(
         typer.Option("--groups", help="Groups YAML file (default: PROJECT/groups.yaml if "
                      "present, merged with the built-in groups).", dir_okay=False),
     ] = None,
-    fmt: Annotated[SegmentsFormat, typer.Option("--format", help="table or json.")] = (
-        SegmentsFormat.table
-    ),
+    fmt: FormatOption = TableOrJson.table,
 ) -> None:
     """Service tier, lifecycle stage, provider activity and groups of every customer at one
     as-of date, stored in table segments (other dates are kept)."""
@@ -129,7 +128,7 @@ def segments(
         write_segments(warehouse, result)
     summary = segments_summary(result, groups.names)
     summary["inputs"] = {"scores": scores is not None, "health": health is not None}
-    if fmt is SegmentsFormat.json:
+    if fmt is TableOrJson.json:
         typer.echo(json.dumps(summary, indent=2))
         return
     _print_summary(summary)
