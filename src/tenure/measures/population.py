@@ -35,11 +35,13 @@ def subscription_lines(
     definitions: RevenueDefinitions | None = None,
     *,
     with_request: bool = False,
+    with_billing: bool = False,
 ) -> ir.Table:
     """Every subscription line with its recognised end (never null: running = :data:`OPEN_END`).
 
-    Columns: ``account_id, plan, quantity, mrr, start_date, end_date, is_trial``, and with
-    ``with_request`` the line's ``cancelled_at`` (the day the customer asked; null when never).
+    Columns: ``account_id, plan, quantity, mrr, start_date, end_date, is_trial``; with
+    ``with_request`` also the line's ``cancelled_at`` (the day the customer asked; null when
+    never), with ``with_billing`` its ``billing_period_months`` (1 when not recorded).
     """
     definitions = definitions or RevenueDefinitions()
     subs = warehouse.table("subscriptions")
@@ -58,7 +60,11 @@ def subscription_lines(
     if definitions.churn_recognition == "cancellation":
         cancelled = optional("cancelled_at", "date").fill_null(OPEN_END)
         end = (cancelled < end).ifelse(cancelled, end)
-    request = {"cancelled_at": optional("cancelled_at", "date")} if with_request else {}
+    extra: dict[str, ir.Value] = {}
+    if with_request:
+        extra["cancelled_at"] = optional("cancelled_at", "date")
+    if with_billing:
+        extra["billing_period_months"] = optional("billing_period_months", "int64").fill_null(1)
     return subs.select(
         account_id=subs.account_id.cast("string"),
         plan=subs.plan.cast("string"),
@@ -67,7 +73,7 @@ def subscription_lines(
         start_date=subs.start_date.cast("date"),
         end_date=end,
         is_trial=optional("is_trial", "boolean").fill_null(False),
-        **request,
+        **extra,
     )
 
 

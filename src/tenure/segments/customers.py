@@ -14,13 +14,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import ibis
 import pandas as pd
 
 from tenure.config import RevenueDefinitions
 from tenure.errors import InputError
-from tenure.measures.population import OPEN_END
-from tenure.schema import MONEY
+from tenure.measures.population import subscription_lines
 from tenure.warehouse import Warehouse
 
 __all__ = ["customer_lines", "mrr_in_force", "term_end"]
@@ -32,33 +30,10 @@ def customer_lines(
     """Paid lines: ``account_id, mrr`` (Decimal), ``billing_period_months``, ``start_date``,
     ``end_date`` (recognised end; running = :data:`OPEN_END`) and ``cancelled_at`` (or None).
     """
-    definitions = definitions or RevenueDefinitions()
-    subs = warehouse.table("subscriptions")
-    missing = [c for c in ("account_id", "mrr", "start_date") if c not in subs.columns]
-    if missing:
-        raise InputError(
-            f"subscriptions table lacks column(s) {', '.join(missing)} (found: "
-            f"{', '.join(subs.columns)}); load it with `tenure load` (see docs/data-model.md)."
-        )
-
-    def optional(name: str, dtype: str) -> ibis.Value:
-        return (subs[name] if name in subs.columns else ibis.null()).cast(dtype)
-
-    end = optional("end_date", "date").fill_null(OPEN_END)
-    cancelled = optional("cancelled_at", "date")
-    if definitions.churn_recognition == "cancellation":
-        asked = cancelled.fill_null(OPEN_END)
-        end = (asked < end).ifelse(asked, end)
-    lines = subs.select(
-        account_id=subs.account_id.cast("string"),
-        mrr=subs.mrr.cast(MONEY),
-        billing_period_months=optional("billing_period_months", "int64").fill_null(1),
-        start_date=subs.start_date.cast("date"),
-        end_date=end,
-        cancelled_at=cancelled,
-        is_trial=optional("is_trial", "boolean").fill_null(False),
+    lines = subscription_lines(warehouse, definitions, with_request=True, with_billing=True)
+    lines = lines.filter(~lines.is_trial, lines.mrr > 0).select(
+        "account_id", "mrr", "billing_period_months", "start_date", "end_date", "cancelled_at"
     )
-    lines = lines.filter(~lines.is_trial, lines.mrr > 0).drop("is_trial")
     out = lines.to_pandas()
     for column in ("start_date", "end_date", "cancelled_at"):
         out[column] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in out[column]]
