@@ -150,9 +150,9 @@ class SegmentSettings(BaseModel):
         le=1,
         description=(
             "An account is at risk when its churn-risk score (table scores, column churn_risk) "
-            "is at or above this value, or its health colour is red. The default is about three "
-            "times the demo business's 90-day churn rate (6%); set it from the alert threshold "
-            "`tenure train` reports or from what the save team can handle."
+            "is at or above this value, or its health colour is red. The default is between two "
+            "and three times the demo business's 90-day churn rate (7.5%); set it from the alert "
+            "threshold `tenure train` reports or from what the save team can handle."
         ),
     )
     cancelled_days: int = Field(
