@@ -48,7 +48,6 @@ def demo(
     measures, models, scores, health, segments and the worklist."""
     from tenure.cli.common import TableOrJson
     from tenure.cli.health import score as health_score
-    from tenure.cli.load import prepare_revenue_sql
     from tenure.cli.measures import measures
     from tenure.cli.metrics import OutputFormat, metrics, report
     from tenure.cli.models import score, train
@@ -71,7 +70,6 @@ def demo(
             warehouse, data, reporting_currency=config.reporting_currency
         )
         console.print(load_report.summary() if hasattr(load_report, "summary") else load_report)
-        prepare_revenue_sql(warehouse, config)
 
     console.rule("3. revenue metrics")
     metrics(project=project, first=None, last=None)
