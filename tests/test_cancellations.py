@@ -157,3 +157,19 @@ def test_training_scoring_and_lifecycle_agree(business: Warehouse,
                            "account_id"])
 
     assert left_out == flagged == asked == expected
+
+
+def test_day_numbers_become_timestamps_exactly():
+    """Whole days to datetime64[ns], NaN to NaT, as pandas' unit conversion gives them."""
+    import doctest
+
+    import numpy as np
+
+    from tenure.measures import cancellations
+    from tenure.measures.cancellations import day_timestamps
+
+    days = np.array([np.nan, -1.0, 0.0, 19_723.0, 60_000.0, np.nan])
+    expected = pd.Series(pd.to_datetime(days, unit="D"), dtype="datetime64[ns]")
+    assert day_timestamps(days).equals(expected)
+    assert day_timestamps(np.full(3, np.nan)).isna().all()
+    assert doctest.testmod(cancellations).failed == 0

@@ -40,7 +40,7 @@ from tenure.config import RevenueDefinitions
 from tenure.measures.population import subscription_lines
 from tenure.warehouse import Warehouse
 
-__all__ = ["cancellation_status", "running_spell", "service_spells"]
+__all__ = ["cancellation_status", "day_timestamps", "running_spell", "service_spells"]
 
 
 def _day_numbers(column: pa.ChunkedArray) -> np.ndarray:
@@ -52,9 +52,22 @@ def _day_numbers(column: pa.ChunkedArray) -> np.ndarray:
     return column.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(float)
 
 
-def _timestamps(days: np.ndarray) -> pd.Series:
-    """Day numbers (NaN = none) as timestamps (``NaT`` = none)."""
-    return pd.Series(pd.to_datetime(days, unit="D"), dtype="datetime64[ns]")
+def day_timestamps(days: np.ndarray) -> pd.Series:
+    """Day numbers since 1970-01-01 (NaN = none) as timestamps (``NaT`` = none).
+
+    Converted as whole days in numpy, not by ``pd.to_datetime(..., unit="D")``: for a float
+    array holding NaN, pandas' conversion runs under ``np.errstate(over="raise")`` and was seen
+    to raise ``FloatingPointError: overflow encountered in multiply`` now and then on the same
+    data (test runs that passed and failed on one commit).
+
+    >>> day_timestamps(np.array([0.0, np.nan, 19723.0])).tolist()
+    [Timestamp('1970-01-01 00:00:00'), NaT, Timestamp('2024-01-01 00:00:00')]
+    """
+    days = np.asarray(days, dtype=float)
+    out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
+    known = ~np.isnan(days)
+    out[known] = days[known].astype(np.int64).astype("datetime64[D]")
+    return pd.Series(out, dtype="datetime64[ns]")
 
 
 def service_spells(lines: pd.DataFrame, grace_days: int) -> pd.DataFrame:
@@ -170,8 +183,8 @@ def cancellation_status(
     definitions = definitions or RevenueDefinitions()
     n = len(rows)
     out = pd.DataFrame({"cancel_pending": np.zeros(n, dtype=bool),
-                        "requested_at": _timestamps(np.full(n, np.nan)),
-                        "churn_requested_at": _timestamps(np.full(n, np.nan))})
+                        "requested_at": day_timestamps(np.full(n, np.nan)),
+                        "churn_requested_at": day_timestamps(np.full(n, np.nan))})
     if rows.empty or not warehouse.has_table("subscriptions"):
         return out
 
@@ -215,6 +228,6 @@ def cancellation_status(
     known = joined[joined["requested"] < joined["day"]]
     asked = known.groupby("row")["requested"].max().reindex(keys["row"])
     out["cancel_pending"] = asked.notna().to_numpy()
-    out["requested_at"] = _timestamps(asked.to_numpy(dtype=float))
-    out["churn_requested_at"] = _timestamps(behind.to_numpy(dtype=float))
+    out["requested_at"] = day_timestamps(asked.to_numpy(dtype=float))
+    out["churn_requested_at"] = day_timestamps(behind.to_numpy(dtype=float))
     return out

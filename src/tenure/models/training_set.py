@@ -50,7 +50,12 @@ from tenure.config import RevenueDefinitions
 from tenure.errors import InputError
 from tenure.measures import MeasuresConfig, compute_measures, wide_measures
 from tenure.measures.asof import data_end as find_data_end
-from tenure.measures.cancellations import cancellation_status, running_spell, service_spells
+from tenure.measures.cancellations import (
+    cancellation_status,
+    day_timestamps,
+    running_spell,
+    service_spells,
+)
 from tenure.measures.population import paid_lines
 from tenure.warehouse import Warehouse
 
@@ -74,11 +79,6 @@ PROMOTER_SCORE = 9
 def _day_numbers(values: pd.Series) -> np.ndarray:
     """Dates as integer day numbers (days since 1970-01-01)."""
     return np.array(list(values), dtype="datetime64[D]").astype(np.int64)
-
-
-def _timestamps(days: np.ndarray) -> pd.Series:
-    """Day numbers (NaN = none) as timestamps (``NaT`` = none)."""
-    return pd.Series(pd.to_datetime(days, unit="D"), dtype="datetime64[ns]")
 
 
 def _paid(warehouse: Warehouse, definitions: RevenueDefinitions) -> pd.DataFrame:
@@ -264,7 +264,7 @@ def training_set(
         status = cancellation_status(warehouse, rows, definitions)
         end_day = _day_numbers(pd.Series([end]))[0]
         known = stop < end_day  # a churn within the data
-        rows["churn_date"] = _timestamps(np.where(known, stop, np.nan))
+        rows["churn_date"] = day_timestamps(np.where(known, stop, np.nan))
         rows["cancelled_at"] = status["churn_requested_at"].where(known).to_numpy()
         if exclude_pending_cancellations:
             rows = rows[~status["cancel_pending"].to_numpy()].reset_index(drop=True)
