@@ -3,6 +3,12 @@
 -- trailing-twelve-month NRR and cohort retention. Parameters: $first (first month) and $end
 -- (exclusive month bound). Default definitions only: trials excluded, churn at service end,
 -- same-month join-and-leave included, every return a reactivation.
+-- Money per customer (ARPA, ARC, CAC) is an exact division rounded half away from zero to the
+-- cent, in integer cents: DuckDB divides decimals in floating point, which turns an exact
+-- half-cent such as 22504.05 / 10 into 2250.40.
+CREATE OR REPLACE TEMP MACRO money_per(amount, n) AS
+    CAST(CAST(sign(amount) * ((abs(CAST(amount * 100 AS BIGINT)) * 2 + n) // (NULLIF(n, 0) * 2))
+              AS DECIMAL(18, 2)) * 0.01 AS DECIMAL(18, 2));
 CREATE OR REPLACE TEMP TABLE hand_account_months AS
 WITH months AS (
     SELECT CAST(range AS DATE) AS month,
@@ -110,7 +116,7 @@ ttm AS (
 )
 SELECT t.*,
        12 * t.mrr AS arr,
-       ROUND(t.mrr / NULLIF(t.customers, 0), 2) AS arpa,
+       money_per(t.mrr, t.customers) AS arpa,
        t.churned_customers / NULLIF(t.previous_customers, 0) AS logo_churn_rate,
        t.retained_capped / NULLIF(t.previous_mrr, 0) AS grr,
        t.retained / NULLIF(t.previous_mrr, 0) AS nrr,
@@ -166,7 +172,7 @@ joined AS (
 ),
 margins AS (
     SELECT *, 1 - cost_of_service / mrr AS gross_margin,
-           ROUND(sales_marketing / NULLIF(new_customers, 0), 2) AS cac
+           money_per(sales_marketing, new_customers) AS cac
     FROM joined
 )
 SELECT month, customers, new_customers, mrr, arpa, logo_churn_rate, trailing_logo_churn_rate,
@@ -178,7 +184,7 @@ SELECT month, customers, new_customers, mrr, arpa, logo_churn_rate, trailing_log
            AS cac_payback_months,
        CASE WHEN six = 6 THEN (quarter_revenue - last_quarter_revenue) * 4
                               / NULLIF(last_quarter_spend, 0) END AS magic_number,
-       ROUND(cost_of_service / NULLIF(customers, 0), 2) AS arc,
+       money_per(cost_of_service, customers) AS arc,
        mrr - cost_of_service - sales_marketing AS profit
 FROM margins
 ORDER BY month;

@@ -4,11 +4,12 @@ and cohort with Tenure and with the same metrics hand-written as plain DuckDB SQ
 Goals (issue 2): all revenue metrics and cohorts in under 5 seconds, and Tenure within 1.5x of the
 hand-written SQL measured in the same run. Each stage runs in its own process for its peak memory;
 the timing comparison alternates Tenure and SQL runs in one process so both see the same machine.
-Tenure runs as a fresh process three ways: first with its SQL cache beside the warehouse file
-removed (it compiles every query, as after an install, an upgrade or a schema change), then with
-the cache that run left (as every later process, and as the first ``tenure metrics`` after a
-``tenure load``, which stores the default call's SQL; the load stage times that step), then for
-a month range no call has used yet, with the cache holding only the default range's SQL.
+Tenure runs as a fresh process four ways: first ``--by industry`` right after the load (the
+load, as ``tenure load`` does, stores the SQL of the default call, ``--table accounts`` and
+``--by`` each segment; the load stage times that step), then with its SQL cache beside the
+warehouse file set aside (it compiles every query, as after an upgrade of Tenure or its libraries
+without a new load), then with the cache the load left (as every later process, and as the first
+``tenure metrics`` after a ``tenure load``), then for a month range no call has used yet.
 
 Usage: ``python bench/revenue.py [--accounts 10000] [--months 36] [--repeats 5] [--write-docs]``
 """
@@ -60,10 +61,14 @@ def _new_range(period):
     return MonthRange(max(period.start, add_months(end, -12)), end)
 
 
-def run_tenure(wh, period) -> dict:
+#: The segment of the ``tenure-by`` stage.
+SEGMENT = "industry"
+
+
+def run_tenure(wh, period, by: str | None = None) -> dict:
     from tenure.metrics.revenue import revenue_metrics
 
-    result = revenue_metrics(wh, start=period.start, end=period.end)
+    result = revenue_metrics(wh, start=period.start, end=period.end, by=by)
     return {"monthly": result.monthly, "cohorts": result.cohorts,
             "unit_economics": result.unit_economics, "trials": result.trials}
 
@@ -73,7 +78,9 @@ def run_sql(wh, period) -> dict:
     first = period.start.isoformat()
     end = period.end.isoformat()
     for statement in filter(str.strip, SQL.split(";")):
-        params = {"first": first, "end": end} if "$first" in statement else None
+        code = "\n".join(line for line in statement.splitlines()
+                         if not line.lstrip().startswith("--"))
+        params = {"first": first, "end": end} if "$first" in code else None
         raw.execute(statement, params)
     # Through Arrow, as Tenure does, so money stays exact Decimal on both sides.
     return {
@@ -135,16 +142,22 @@ def stage(name: str, workdir: Path, args: argparse.Namespace) -> dict:
             t0 = time.perf_counter()
             load_directory(wh, workdir / "data")
             t1 = time.perf_counter()
-            # As `tenure load` does after a load: the default call once, storing its SQL.
+            # As `tenure load` does after a load: each common kind of call once, storing its SQL.
             warm = warm_sql_cache(wh)
             t2 = time.perf_counter()
         return {"load_s": t1 - t0, "warm_s": t2 - t1,
-                "warm_error": None if warm is None else warm.error}
-    if name in {"tenure-compile", "tenure", "tenure-new-range", "sql"}:
-        if name == "tenure-compile":
-            from tenure.warehouse.sql_cache import SqlCache
+                "warm_error": None if warm is None else warm.error,
+                "warm_shapes": [] if warm is None else list(warm.shapes)}
+    if name in {"tenure-by", "tenure-compile", "tenure", "tenure-new-range", "sql"}:
+        from tenure.warehouse.sql_cache import SqlCache
 
-            shutil.rmtree(SqlCache.beside(workdir / "warehouse.duckdb").folder, ignore_errors=True)
+        cache = SqlCache.beside(workdir / "warehouse.duckdb").folder
+        aside = cache.with_name(cache.name + ".aside")
+        if name == "tenure-compile":
+            # Set the load's cache aside (restored below), so later stages still find it.
+            shutil.rmtree(aside, ignore_errors=True)
+            if cache.exists():
+                cache.rename(aside)
         t0 = time.perf_counter()
         with _warehouse(workdir) as wh:
             compiling = _time_compilation(wh.con)
@@ -152,8 +165,14 @@ def stage(name: str, workdir: Path, args: argparse.Namespace) -> dict:
             if name == "tenure-new-range":
                 period = _new_range(period)
             t1 = time.perf_counter()
-            out = (run_sql if name == "sql" else run_tenure)(wh, period)
+            if name == "sql":
+                out = run_sql(wh, period)
+            else:
+                out = run_tenure(wh, period, by=SEGMENT if name == "tenure-by" else None)
             t2 = time.perf_counter()
+        if name == "tenure-compile" and aside.exists():
+            shutil.rmtree(cache, ignore_errors=True)
+            aside.rename(cache)
         return {"compute_s": time.perf_counter() - t0, "call_s": t2 - t1,
                 "compile_s": compiling["seconds"], "months": len(period),
                 "monthly_rows": len(out["monthly"]), "cohort_rows": len(out["cohorts"])}
@@ -192,12 +211,13 @@ def main() -> None:
     parser.add_argument("--fresh-repeats", type=int, default=3,
                         help="fresh-process runs of Tenure and of the SQL, alternating (median)")
     args = parser.parse_args()
-    stages = ["simulate", "load", "tenure-compile", "tenure", "tenure-new-range", "sql", "compare"]
+    stages = ["simulate", "load", "tenure-by", "tenure-compile", "tenure", "tenure-new-range",
+              "sql", "compare"]
     results = run_benchmark(Path(__file__), args, stages, stage)
     if results is None:
         return
     # More fresh processes, alternating, for a median: one start-up is noisy on a shared machine.
-    pairs = {name: [results[name]] for name in ("tenure", "tenure-new-range", "sql")}
+    pairs = {name: [results[name]] for name in ("tenure", "tenure-by", "tenure-new-range", "sql")}
     for _ in range(args.fresh_repeats - 1):
         for name in pairs:
             pairs[name].append(run_stage(Path(__file__), name, *sys.argv[1:]))
@@ -224,11 +244,14 @@ def main() -> None:
     median = f"median of {args.fresh_repeats}"
     labels = {
         "simulate": "simulate the business (all tables, Parquet)",
-        "load": "validate and load into DuckDB, then store the default call's SQL (`tenure load`)",
+        "load": ("validate and load into DuckDB, then store the SQL of the common calls "
+                 "(`tenure load`)"),
         "tenure-compile": "Tenure: all revenue metrics + cohorts, fresh process, no SQL cache",
         "tenure": f"Tenure: the same, fresh process, SQL cache warm ({median})",
         "tenure-new-range": (f"Tenure: a month range never called, fresh process, SQL cache warm "
                              f"for another range ({median})"),
+        "tenure-by": (f"Tenure: the same `--by {SEGMENT}`, fresh process, SQL cache as the load "
+                      f"left it ({median})"),
         "sql": f"hand-written SQL: same metrics, fresh process ({median})",
     }
     for name, label in labels.items():
@@ -266,10 +289,11 @@ def main() -> None:
         if "tenure-compile" in results:
             cold = results["tenure-compile"]
             lines.append(
-                f"Without the SQL cache (the first process after an install, an upgrade or a "
-                f"schema change: it compiles every query and stores the SQL): the call "
-                f"{cold.output['call_s']:.3f} s ({cold.output['call_s'] / sql_call:.2f}x), the "
-                f"process {cold.seconds:.2f} s ({cold.seconds / sql_fresh.seconds:.2f}x); Ibis "
+                f"Without the SQL cache (the first process after an upgrade of Tenure or its "
+                f"libraries without a new load: it compiles every query and stores the SQL): "
+                f"the call {cold.output['call_s']:.3f} s "
+                f"({cold.output['call_s'] / sql_call:.2f}x), the process {cold.seconds:.2f} s "
+                f"({cold.seconds / sql_fresh.seconds:.2f}x); Ibis "
                 f"compiled for {cold.output['compile_s']:.3f} s of it."
             )
         if "tenure-new-range" in results:
@@ -281,11 +305,23 @@ def main() -> None:
                 f"against {call:.3f} s for every month from stored SQL; Ibis compiling "
                 f"{other['compile_s']:.3f} s."
             )
+        if "tenure-by" in results:
+            seg = results["tenure-by"]
+            lines.append(
+                f"By segment (`--by {SEGMENT}`, its first call after the load, each in a fresh "
+                f"process): the call {seg.output['call_s']:.3f} s "
+                f"(**{seg.output['call_s'] / sql_call:.2f}x** the hand-written SQL of the "
+                f"unsegmented metrics), the process {seg.seconds:.2f} s "
+                f"(**{seg.seconds / sql_fresh.seconds:.2f}x**); Ibis compiling "
+                f"{seg.output['compile_s']:.3f} s."
+            )
         load = results.get("load")
         if load is not None and load.output.get("warm_s") is not None:
+            shapes = load.output.get("warm_shapes") or []
             lines.append(
                 f"The first call after `tenure load` is the SQL-cache-warm case above: the load "
-                f"itself runs the default call once to store its SQL, "
+                f"itself runs each common kind of call once to store its SQL ({len(shapes)}: "
+                f"{', '.join(f'`{s}`' if s else 'the default call' for s in shapes)}), "
                 f"{load.output['warm_s']:.2f} s after {load.output['load_s']:.2f} s of loading "
                 f"(included in the load's wall time)."
                 + (f" That step failed: {load.output['warm_error']}."

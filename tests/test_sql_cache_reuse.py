@@ -3,8 +3,9 @@
 The months of a call are parameters the SQL reads from a one-row table when it runs
 (tenure.metrics._queries.QueryRunner.parameters), so a new month range runs the SQL stored for
 another one; these tests check it compiles nothing and gives exactly the numbers of a fresh
-compile of that range. ``tenure load`` runs the default call once after a successful load, so
-the next process reads stored SQL; a failure of that step never fails the load, and the step
+compile of that range. ``tenure load`` runs each common kind of call once after a successful
+load (the default call, ``--table accounts``, ``--by`` each segment the data has), so the next
+process reads stored SQL for each; a failure of that step never fails the load, and the step
 writes nothing to the warehouse.
 """
 
@@ -26,7 +27,7 @@ from typer.testing import CliRunner
 from tenure.cli.app import app
 from tenure.config import RevenueDefinitions
 from tenure.metrics import _queries, revenue
-from tenure.metrics.revenue import revenue_metrics, warm_sql_cache
+from tenure.metrics.revenue import revenue_metrics, warm_sql_cache, warm_up_shapes
 from tenure.warehouse import Warehouse
 from test_load_support import BASE, snapshot, write_folder
 
@@ -176,21 +177,55 @@ def _load(project: Path, folder: Path):
                                     "--as-of", "2025-01-01"])
 
 
-def test_a_load_leaves_the_sql_of_the_default_call_stored(tmp_path, runs):
+def test_a_load_leaves_the_sql_of_every_common_call_stored(tmp_path, runs):
     project = _project(tmp_path)
     result = _load(project, write_folder(tmp_path / "exports", BASE))
     assert result.exit_code == 0, result.output
-    assert "revenue metrics' SQL prepared for `tenure metrics`" in result.output
-    assert len(list((project / "warehouse.duckdb.sql-cache").glob("*.json"))) == 2
+    assert ("revenue metrics' SQL prepared for `tenure metrics` (the default call, --table "
+            "accounts, --by plan, industry, country, size, channel, owner;") in result.output
+    # One entry per kind of call, and one for the data-bounds check they share.
+    assert len(list((project / "warehouse.duckdb.sql-cache").glob("*.json"))) == 9
 
-    _queries._PLANS.clear()  # the next command is another process
-    runs.clear()
+    definitions = RevenueDefinitions(grace_period_days=7)  # as in the project settings
     with Warehouse(project / "warehouse.duckdb") as wh:
-        # As `tenure metrics` calls it: the project's definitions, every month.
-        metrics = revenue_metrics(wh, definitions=RevenueDefinitions(grace_period_days=7))
-    assert [r.plan_source for r in runs] == ["disk", "disk"]
-    assert [r.compiled for r in runs] == [0, 0]
-    assert not metrics.monthly.empty
+        shapes = warm_up_shapes(wh)
+        assert len(shapes) == 8
+        stored = {}
+        for shape in shapes:
+            _queries._PLANS.clear()  # each call as the first of a new process
+            runs.clear()
+            metrics = revenue_metrics(wh, definitions=definitions, **shape)
+            assert [r.plan_source for r in runs] == ["disk", "disk"], shape
+            assert [r.compiled for r in runs] == [0, 0], shape
+            assert not metrics.monthly.empty
+            if shape.get("by"):
+                assert shape["by"] in metrics.monthly.columns, shape
+            stored[str(shape)] = metrics
+        # A combination of them is not prepared: it compiles, as any new kind of call.
+        _queries._PLANS.clear()
+        runs.clear()
+        revenue_metrics(wh, definitions=definitions, by="plan", include_accounts=True)
+        assert [r.plan_source for r in runs] == ["disk", "new"]
+
+    # The SQL the warm-up stored (from a one-month call) gives every month's numbers exactly as
+    # a fresh compile does.
+    _queries._PLANS.clear()
+    shutil.rmtree(project / "warehouse.duckdb.sql-cache")
+    with Warehouse(project / "warehouse.duckdb") as wh:
+        for shape in ({"by": "industry"}, {"include_accounts": True}):
+            fresh = revenue_metrics(wh, definitions=definitions, **shape)
+            _assert_identical(fresh, stored[str(shape)])
+            pd.testing.assert_frame_equal(fresh.account_months,
+                                          stored[str(shape)].account_months, check_exact=True)
+
+
+def test_the_warm_up_prepares_only_the_segments_the_data_has(warehouse):
+    warehouse.replace_tables(_tables())  # subscriptions and trials: no accounts table
+    assert warm_up_shapes(warehouse) == [{}, {"include_accounts": True}, {"by": "plan"}]
+    warm = warm_sql_cache(warehouse)
+    assert warm is not None
+    assert warm.error is None
+    assert warm.shapes == ("", "--table accounts", "--by plan")
 
 
 def test_a_failing_warm_up_does_not_fail_the_load_and_the_warm_up_writes_nothing(

@@ -75,8 +75,9 @@ def load(
 
 
 def prepare_revenue_sql(warehouse: Warehouse, config: ProjectConfig) -> None:
-    """After a load, store the compiled SQL of the default revenue metrics call, so the next
-    ``tenure metrics`` (or ``tenure report``) does not compile; one line says how it went.
+    """After a load, store the compiled SQL of the common revenue metrics calls (the default
+    one, ``--table accounts`` and ``--by`` each built-in segment), so the next ``tenure
+    metrics`` (or ``tenure report``) does not compile; one line says how it went.
 
     A failure never fails the load (the data is already written): it is reported, and the next
     ``tenure metrics`` compiles as it would have without this step.
@@ -87,8 +88,11 @@ def prepare_revenue_sql(warehouse: Warehouse, config: ProjectConfig) -> None:
     if warm is None:
         return
     if warm.error is None:
-        console.print(f"[dim]revenue metrics' SQL prepared for `tenure metrics` "
-                      f"({warm.seconds:.1f} s)[/]", highlight=False, soft_wrap=True)
+        bys = [s.removeprefix("--by ") for s in warm.shapes if s.startswith("--by ")]
+        kinds = ", ".join(["the default call", *[s for s in warm.shapes if s.startswith("--t")],
+                           *(["--by " + ", ".join(bys)] if bys else [])])
+        console.print(f"[dim]revenue metrics' SQL prepared for `tenure metrics` ({kinds}; "
+                      f"{warm.seconds:.1f} s)[/]", highlight=False, soft_wrap=True)
     else:
         reason = escape(warm.error.splitlines()[0] if warm.error else "")
         console.print(f"[yellow]note:[/] the revenue metrics' SQL was not prepared ({reason}); "

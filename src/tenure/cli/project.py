@@ -48,6 +48,7 @@ def demo(
     measures, models, scores, health, segments and the worklist."""
     from tenure.cli.common import TableOrJson
     from tenure.cli.health import score as health_score
+    from tenure.cli.load import prepare_revenue_sql
     from tenure.cli.measures import measures
     from tenure.cli.metrics import OutputFormat, metrics, report
     from tenure.cli.models import score, train
@@ -70,6 +71,8 @@ def demo(
             warehouse, data, reporting_currency=config.reporting_currency
         )
         console.print(load_report.summary() if hasattr(load_report, "summary") else load_report)
+        # As `tenure load` does: the next `tenure metrics --by ...` on the demo compiles nothing.
+        prepare_revenue_sql(warehouse, config)
 
     console.rule("3. revenue metrics")
     metrics(project=project, first=None, last=None)

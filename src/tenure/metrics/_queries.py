@@ -26,7 +26,7 @@ Why a stored plan can never give a stale or wrong answer:
   one database file as the same), so one is never run on another database; on disk, next to
   the one DuckDB file they were compiled for.
 
-After a load, ``tenure load`` runs the default call once
+After a load, ``tenure load`` runs each common kind of call once
 (:func:`tenure.metrics.revenue.warm_sql_cache`), so the next process finds its SQL on disk.
 
 Other engines (PySpark) compile every call: there an intermediate result is fetched and handed

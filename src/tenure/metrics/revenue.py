@@ -37,7 +37,7 @@ from tenure.metrics.trials import trial_metrics
 from tenure.metrics.unit_economics import unit_economics_by_month
 from tenure.warehouse import Warehouse
 
-__all__ = ["RevenueMetrics", "SqlWarmUp", "revenue_metrics", "warm_sql_cache"]
+__all__ = ["RevenueMetrics", "SqlWarmUp", "revenue_metrics", "warm_sql_cache", "warm_up_shapes"]
 
 log = logging.getLogger(__name__)
 
@@ -252,36 +252,70 @@ class SqlWarmUp:
         Time the call took.
     error
         Why it failed (``None`` when the SQL is now stored); the failure was logged, not raised.
+    shapes
+        The kinds of call whose SQL is now stored, each as ``tenure metrics`` options (``""``
+        for the default call), in the order prepared.
     """
 
     seconds: float
     error: str | None = None
+    shapes: tuple[str, ...] = ()
+
+
+def warm_up_shapes(warehouse: Warehouse) -> list[dict[str, object]]:
+    """The kinds of call :func:`warm_sql_cache` prepares, as ``revenue_metrics`` options.
+
+    The default call (what ``tenure metrics`` and ``tenure report`` run without options), the
+    account drill-down (``--table accounts``), and ``--by`` each built-in segment the data has:
+    ``plan``, and every account attribute (:data:`tenure.metrics.mrr.ACCOUNT_ATTRIBUTES`) that
+    is a column of ``accounts``. Combinations of them are left to compile when first asked.
+    """
+    shapes: list[dict[str, object]] = [{}, {"include_accounts": True}, {"by": "plan"}]
+    columns = dict(read_schemas(warehouse, ("accounts",))).get("accounts", ())
+    present = {column[0] for column in columns}
+    shapes += [{"by": name} for name in ACCOUNT_ATTRIBUTES if name in present]
+    return shapes
+
+
+def _options_text(shape: dict[str, object]) -> str:
+    if shape.get("by"):
+        return f"--by {shape['by']}"
+    return "--table accounts" if shape.get("include_accounts") else ""
 
 
 def warm_sql_cache(
     warehouse: Warehouse, *, definitions: RevenueDefinitions | None = None
 ) -> SqlWarmUp | None:
-    """Run the default call once, so that the next process finds its compiled SQL on disk.
+    """Run each common kind of call once, so later processes find their compiled SQL on disk.
 
     ``tenure load`` calls it after a successful load: a load usually changes the table schemas
-    the stored SQL is keyed by, and the first ``tenure metrics`` after it would otherwise pay
-    Ibis's compilation (about three times the call itself on ten thousand accounts). The call
-    shape is the one ``tenure metrics`` and ``tenure report`` make without ``--by``: every month
-    (any other month range reuses the same SQL), ``definitions`` as in the project settings.
-    It writes nothing to the warehouse (its temporary tables are dropped), only to the SQL cache
-    beside the file.
+    the stored SQL is keyed by, and the first ``tenure metrics`` of each kind after it would
+    otherwise pay Ibis's compilation (three to five times the call itself on ten thousand
+    accounts). The kinds are those of :func:`warm_up_shapes`, ``definitions`` as in the project
+    settings. The default call covers every month; the others cover only the first month, since
+    the months are parameters of the stored SQL (any range reuses it) and a short range keeps
+    DuckDB's share of the warm-up small. It writes nothing to the warehouse (its temporary
+    tables are dropped), only to the SQL cache beside the file.
 
     Returns ``None`` when there is nothing to prepare (no ``subscriptions`` table, or an engine
     other than DuckDB, which compiles every call anyway). Never raises for a failed call: the
-    error is logged and returned in :attr:`SqlWarmUp.error`, since the data it follows is
-    already loaded and the next call simply compiles.
+    error is logged and returned in :attr:`SqlWarmUp.error` (with the kinds stored before it),
+    since the data it follows is already loaded and the next call simply compiles.
     """
     if not warehouse.is_duckdb or not warehouse.has_table("subscriptions"):
         return None
     started = time.perf_counter()
+    done: list[str] = []
     try:
-        revenue_metrics(warehouse, definitions=definitions)
-    except Exception as error:  # any failure only costs the next call its compilation
+        first_month: tuple[date, date] | None = None
+        for shape in warm_up_shapes(warehouse):
+            months = {} if first_month is None else {"start": first_month[0],
+                                                     "end": first_month[1]}
+            result = revenue_metrics(warehouse, definitions=definitions, **months, **shape)
+            first_month = first_month or (result.period.start, add_months(result.period.start, 1))
+            done.append(_options_text(shape))
+    except Exception as error:  # any failure only costs the next calls their compilation
         log.info("revenue SQL not prepared after the load", exc_info=True)
-        return SqlWarmUp(time.perf_counter() - started, f"{type(error).__name__}: {error}")
-    return SqlWarmUp(time.perf_counter() - started)
+        return SqlWarmUp(time.perf_counter() - started, f"{type(error).__name__}: {error}",
+                         tuple(done))
+    return SqlWarmUp(time.perf_counter() - started, shapes=tuple(done))

@@ -8,7 +8,8 @@ per kind of call.
 
 It is only a cache: deleting the folder is always safe, and it can never change an answer.
 ``tenure load`` fills it after each successful load (``tenure.metrics.revenue.warm_sql_cache``
-runs the default revenue call once), so the first ``tenure metrics`` after a load reads stored SQL.
+runs each common kind of revenue call once), so the first ``tenure metrics`` after a load reads
+stored SQL.
 
 * An entry is found by the SHA-256 of its key text and holds that full text, which must equal
   the caller's key exactly: a file renamed, copied from another warehouse or colliding is never
