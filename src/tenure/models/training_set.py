@@ -45,6 +45,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from tenure.config import RevenueDefinitions
 from tenure.errors import InputError
@@ -82,16 +83,25 @@ def _day_numbers(values: pd.Series) -> np.ndarray:
 
 
 def _paid(warehouse: Warehouse, definitions: RevenueDefinitions) -> pd.DataFrame:
-    """Paid lines as ``account_id, start, end`` day numbers and ``mrr_cents`` (exact)."""
-    lines = paid_lines(warehouse, definitions).select(
-        "account_id", "mrr", "start_date", "end_date"
-    ).to_pandas()
+    """Paid lines as ``account_id, start, end`` day numbers and ``mrr_cents`` (exact).
+
+    Fetched as Arrow, cents computed by the engine: no Python date or decimal is made per line
+    (on 100,000 accounts that conversion cost seconds when scoring).
+    """
+    lines = paid_lines(warehouse, definitions)
+    lines = lines.select(
+        "account_id", "start_date", "end_date", mrr_cents=(lines.mrr * 100).cast("int64")
+    ).to_pyarrow()
+
+    def days(name: str) -> np.ndarray:  # never null: a running line ends on OPEN_END
+        return lines[name].cast(pa.int32()).to_numpy().astype(np.int64)
+
     return pd.DataFrame(
         {
-            "account_id": lines["account_id"].astype(str),
-            "start": _day_numbers(lines["start_date"]),
-            "end": _day_numbers(lines["end_date"]),
-            "mrr_cents": [int(m * 100) for m in lines["mrr"]],
+            "account_id": lines["account_id"].to_pandas().astype(str),
+            "start": days("start_date"),
+            "end": days("end_date"),
+            "mrr_cents": lines["mrr_cents"].to_numpy(),
         }
     )
 
