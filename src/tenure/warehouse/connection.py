@@ -79,7 +79,7 @@ class Warehouse:
             return
         if not self.is_duckdb:
             for name, data in tables.items():
-                self.con.create_table(name, data, overwrite=True)
+                self._overwrite_elsewhere(name, data)
             return
         raw = self.con.con  # the duckdb connection: the single writer
         raw.execute("BEGIN TRANSACTION")
@@ -183,22 +183,42 @@ class Warehouse:
                 raw.unregister(view)
 
     def _merge_snapshot_elsewhere(self, name: str, data: pa.Table, by: Sequence[str]) -> None:
-        """One table's snapshot on a non-DuckDB backend: read, merge in pandas, overwrite."""
+        """One table's snapshot on a non-DuckDB backend: read, merge in Arrow, overwrite.
+
+        The merge stays in Arrow, not pandas, so an integer column with a null never passes
+        through float. Keys match as ``IS NOT DISTINCT FROM`` does on DuckDB (null equals null).
+        """
         if not self.has_table(name):
-            self.con.create_table(name, data, overwrite=True)
+            self._overwrite_elsewhere(name, data)
             return
-        import pandas as pd
         import pyarrow
 
-        keys = data.select(list(by)).to_pandas().drop_duplicates()
-        old = self.con.table(name).to_pyarrow().to_pandas()
-        kept = old.merge(keys, on=list(by), how="left", indicator=True)
-        kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge")
-        merged = pyarrow.Table.from_pandas(
-            pd.concat([kept, data.to_pandas()], ignore_index=True)[data.column_names],
-            preserve_index=False,
-        ).cast(data.schema)
-        self.con.create_table(name, merged, overwrite=True)
+        old = self.con.table(name).to_pyarrow()
+        for column in data.column_names:
+            if column not in old.column_names:  # added by this snapshot: null in the earlier ones
+                kind = data.schema.field(column).type
+                old = old.append_column(column, pyarrow.nulls(old.num_rows, kind))
+        old = old.select(data.column_names).cast(data.schema)
+        replaced = set(zip(*(data[column].to_pylist() for column in by), strict=True))
+        kept = [key not in replaced
+                for key in zip(*(old[column].to_pylist() for column in by), strict=True)]
+        merged = pyarrow.concat_tables([old.filter(pyarrow.array(kept, pyarrow.bool_())), data])
+        self._overwrite_elsewhere(name, merged)
+
+    def _overwrite_elsewhere(self, name: str, data: pa.Table) -> None:
+        """Create or overwrite table ``name`` on a non-DuckDB backend; every write there ends here.
+
+        Ibis 12's PySpark ``create_table`` turns Arrow data into pandas first, where an integer
+        column with a null becomes float64 with NaN, and Spark's row converter then makes every
+        value of that ``bigint`` column null (a decimal column with a null raises instead). On
+        PySpark the Arrow table therefore goes to Spark as Arrow, which keeps every type exact.
+        """
+        if self.con.name == "pyspark":
+            session = self.con._session  # ibis exposes no public accessor for the session
+            frame = session.createDataFrame(data)
+            frame.write.saveAsTable(name, format="parquet", mode="overwrite")
+            return
+        self.con.create_table(name, data, overwrite=True)
 
     def execute_in_transaction(self, statements: Sequence[str]) -> None:
         """Run SQL statements on the DuckDB warehouse as one transaction, all or nothing.
