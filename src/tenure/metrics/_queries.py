@@ -231,15 +231,16 @@ class QueryRunner:
         """Compute ``build()`` once and keep it on the engine as table ``name`` for this call.
 
         On DuckDB it becomes a temporary table (from the stored SQL when the plan has it). On
-        other engines the result is fetched and registered as a temporary view of an in-memory
-        table: ibis 12's ``Table.cache`` does not work on PySpark.
+        other engines the result is fetched and registered as a temporary view
+        (:meth:`tenure.warehouse.Warehouse.temporary_view`): ibis 12's ``Table.cache`` does not
+        work on PySpark.
         """
         if self._plan is None:
             view = self._name(name)
             data = self.con.to_pyarrow(build())
             self.queries += 1
             self.compiled += 1
-            self._views[name] = self.con.create_view(view, ibis.memtable(data), overwrite=True)
+            self._views[name] = self.warehouse.temporary_view(view, data)
             self._created.append(view)
             return
         table = self._name(name)

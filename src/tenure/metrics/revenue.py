@@ -191,12 +191,10 @@ def revenue_metrics(
 
         monthly_df = _frame(run.fetch("monthly", monthly))
 
-        # Step 3: unit economics and the profit equation (company level only). (On Spark the
-        # kept company table is an in-memory table, which turns null rates into NaN and poisons
-        # the trailing averages, so there the retention is recomputed inside the query.)
+        # Step 3: unit economics and the profit equation (company level only).
         def unit_economics() -> ibis.Table:
             am = run.table("account_months")
-            company = run.table("company") if warehouse.is_duckdb else None
+            company = run.table("company")
             spend = source("spend") if has_spend else None
             ue = unit_economics_by_month(am, spend, retention=company)
             return ue.filter(ue.month >= start).order_by("month")

@@ -220,6 +220,19 @@ class Warehouse:
             return
         self.con.create_table(name, data, overwrite=True)
 
+    def temporary_view(self, name: str, data: pa.Table) -> ibis.Table:
+        """Register Arrow ``data`` as temporary view ``name`` on a non-DuckDB backend; open it.
+
+        For intermediate results an engine keeps for one call (the revenue facade's account
+        months on PySpark). On PySpark the data goes to Spark as Arrow, as in
+        :meth:`_overwrite_elsewhere`: through Ibis's in-memory table it would pass through
+        pandas, and an integer column with a null would come back all null.
+        """
+        if self.con.name == "pyspark":
+            self.con._session.createDataFrame(data).createOrReplaceTempView(name)
+            return self.con.table(name)
+        return self.con.create_view(name, ibis.memtable(data), overwrite=True)
+
     def execute_in_transaction(self, statements: Sequence[str]) -> None:
         """Run SQL statements on the DuckDB warehouse as one transaction, all or nothing.
 
