@@ -10,6 +10,7 @@ import pytest
 from tenure.measures import compute_measures
 from tenure.warehouse import Warehouse
 from test_measures_data import AS_OF, tiny_config, tiny_tables
+from test_spark_support import own_spark_database
 
 pytestmark = pytest.mark.spark
 
@@ -20,20 +21,11 @@ DATABASE = "tenure_measures_parity"
 
 @pytest.fixture
 def spark_warehouse(spark_backend) -> Warehouse:
-    session = spark_backend._session
-    previous = session.catalog.currentDatabase()
-    session.sql(f"DROP DATABASE IF EXISTS {DATABASE} CASCADE")
-    session.sql(f"CREATE DATABASE {DATABASE}")
-    session.catalog.setCurrentDatabase(DATABASE)
-    try:
-        wh = Warehouse.from_backend(spark_backend)
+    with own_spark_database(spark_backend, DATABASE) as wh:
         # Every table through the writer Tenure uses, tickets too: its satisfaction is an
         # integer column with nulls (open tickets are unrated).
         wh.replace_tables(tiny_tables())
         yield wh
-    finally:
-        session.catalog.setCurrentDatabase(previous)
-        session.sql(f"DROP DATABASE IF EXISTS {DATABASE} CASCADE")
 
 
 def _tidy(warehouse: Warehouse) -> pd.DataFrame:

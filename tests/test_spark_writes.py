@@ -14,6 +14,7 @@ import pyarrow as pa
 import pytest
 
 from tenure.warehouse import Warehouse
+from test_spark_support import own_spark_database
 
 pytestmark = pytest.mark.spark
 
@@ -24,16 +25,8 @@ MONEY = pa.decimal128(18, 2)
 
 @pytest.fixture
 def spark_warehouse(spark_backend) -> Warehouse:
-    session = spark_backend._session
-    previous = session.catalog.currentDatabase()
-    session.sql(f"DROP DATABASE IF EXISTS {DATABASE} CASCADE")
-    session.sql(f"CREATE DATABASE {DATABASE}")
-    session.catalog.setCurrentDatabase(DATABASE)
-    try:
-        yield Warehouse.from_backend(spark_backend)
-    finally:
-        session.catalog.setCurrentDatabase(previous)
-        session.sql(f"DROP DATABASE IF EXISTS {DATABASE} CASCADE")
+    with own_spark_database(spark_backend, DATABASE) as wh:
+        yield wh
 
 
 def _awkward() -> pa.Table:
