@@ -6,6 +6,7 @@ checked against these declarations by ``tests/test_docs.py`` so the two cannot d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -23,6 +24,7 @@ __all__ = [
     "load_config",
     "read_yaml",
     "render_default_config",
+    "validate_listing",
     "validate_settings",
 ]
 
@@ -240,6 +242,76 @@ def validate_settings(model: type[_M], raw: dict, source: str, *, top: str = "")
             where = ".".join(str(p) for p in err["loc"]) or top
             msgs.append(f"{source}: setting '{where}': {err['msg']} (found {err.get('input')!r})")
         raise ConfigError("\n".join(msgs)) from exc
+
+
+def validate_listing(
+    model: type[_M],
+    raw: object,
+    source: str,
+    *,
+    items: str,
+    item: str,
+    expected: str,
+    labels: tuple[str, ...] = ("name",),
+    skip: int = 0,
+    depth: int | None = None,
+    whole: str = "",
+    rewrite: Callable[[str, str], str] | None = None,
+) -> _M:
+    """Validate a YAML file made of a list of named entries (measures, scorecard components,
+    groups) as ``model``; one :class:`ConfigError` lists every problem found.
+
+    Each problem reads ``source: <where>: <what> (found <value>)``. Inside the list, ``<where>``
+    names the entry by its first non-empty ``labels`` key (or its position, ``#3``) and the field
+    (``measure 'exports_28d', field 'window_days'``); elsewhere it is ``field '<path>'``.
+
+    Parameters
+    ----------
+    items, item
+        Key of the list in the document (``measures``) and the word for one entry (``measure``).
+    expected
+        What the top level must hold, for a document that is not a mapping.
+    skip
+        Location parts after the entry's position that are not fields (a discriminated union
+        adds its tag there).
+    depth
+        Field parts to show at most (a union's alternatives add more).
+    whole
+        Field named for an error about the entry as a whole (``""``: none).
+    rewrite
+        ``(where, message) -> message``, for a message pydantic words poorly.
+    """
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"{source}: expected a mapping with {expected} at the top level "
+            f"(found {type(raw).__name__})."
+        )
+    listed = raw.get(items)
+    try:
+        return model.model_validate(raw)
+    except PydanticValidationError as exc:
+        messages = []
+        for err in exc.errors():
+            loc = list(err["loc"])
+            if len(loc) >= 2 and loc[0] == items and isinstance(loc[1], int):
+                entry = listed[loc[1]] if isinstance(listed, list) and loc[1] < len(listed) else {}
+                label = next((entry[k] for k in labels
+                              if isinstance(entry, dict) and entry.get(k)), None)
+                parts = loc[2 + skip:][:depth]
+                field = ".".join(str(p) for p in parts) or whole
+                where = f"{item} {label or '#' + str(loc[1] + 1)!r}"
+                where += f", field {field!r}" if field else ""
+            elif loc:
+                where = f"field {'.'.join(str(p) for p in loc)!r}"
+            else:
+                where = items
+            message = err["msg"].removeprefix("Value error, ")
+            if rewrite is not None:
+                message = rewrite(where, message)
+            found = err.get("input")
+            shown = "" if isinstance(found, dict) else f" (found {found!r})"
+            messages.append(f"{source}: {where}: {message}{shown}")
+        raise ConfigError("\n".join(dict.fromkeys(messages))) from exc
 
 
 def _comment(text: str, indent: str) -> list[str]:

@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic import ValidationError as PydanticValidationError
 
-from tenure.config import read_yaml
+from tenure.config import read_yaml, validate_listing
 from tenure.errors import ConfigError
 
 __all__ = [
@@ -209,35 +208,16 @@ class Scorecard(BaseModel):
 
 def _parse(raw: object, source: str) -> Scorecard:
     """Validate ``raw`` YAML data; errors name ``source``, the component and the field."""
-    if not isinstance(raw, dict):
-        raise ConfigError(
-            f"{source}: expected a mapping with 'name' and a 'components' list at the top level "
-            f"(found {type(raw).__name__})."
-        )
-    items = raw.get("components")
-    try:
-        return Scorecard.model_validate(raw)
-    except PydanticValidationError as exc:
-        messages = []
-        for err in exc.errors():
-            loc = list(err["loc"])
-            where = f"field {'.'.join(str(p) for p in loc)!r}" if loc else "scorecard"
-            if len(loc) >= 2 and loc[0] == "components" and isinstance(loc[1], int):
-                item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else {}
-                label = None
-                if isinstance(item, dict):
-                    label = item.get("name") or item.get("measure") or item.get("model")
-                field = str(loc[2]) if len(loc) > 2 else ""
-                where = f"component {label or '#' + str(loc[1] + 1)!r}"
-                where += f", field {field!r}" if field else ""
-            found = err.get("input")
-            shown = "" if isinstance(found, dict) else f" (found {found!r})"
-            msg = err["msg"].removeprefix("Value error, ")
-            if where.endswith("field 'missing'"):
-                # A union of 'skip' and a number: one message, not one per alternative.
-                msg = "use 'skip' or a number of points from 0 to 100"
-            messages.append(f"{source}: {where}: {msg}{shown}")
-        raise ConfigError("\n".join(dict.fromkeys(messages))) from exc
+
+    def rewrite(where: str, message: str) -> str:
+        # A union of 'skip' and a number: one message, not one per alternative.
+        if where.endswith("field 'missing'"):
+            return "use 'skip' or a number of points from 0 to 100"
+        return message
+
+    return validate_listing(Scorecard, raw, source, items="components", item="component",
+                            expected="'name' and a 'components' list",
+                            labels=("name", "measure", "model"), depth=1, rewrite=rewrite)
 
 
 def default_scorecard() -> Scorecard:

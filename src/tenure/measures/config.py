@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic import ValidationError as PydanticValidationError
 
-from tenure.config import read_yaml
+from tenure.config import read_yaml, validate_listing
 from tenure.errors import ConfigError
 
 __all__ = [
@@ -299,31 +298,9 @@ def _check_no_cycle(name: str, by_name: dict[str, _MeasureBase], path: tuple[str
 
 def _parse(raw: object, source: str) -> MeasuresConfig:
     """Validate ``raw`` YAML data; errors name ``source`` and the measure at fault."""
-    if not isinstance(raw, dict):
-        raise ConfigError(
-            f"{source}: expected a mapping with a 'measures' list at the top level "
-            f"(found {type(raw).__name__})."
-        )
-    items = raw.get("measures")
-    try:
-        return MeasuresConfig.model_validate(raw)
-    except PydanticValidationError as exc:
-        messages = []
-        for err in exc.errors():
-            loc = list(err["loc"])
-            where = ".".join(str(p) for p in loc)
-            if len(loc) >= 2 and loc[0] == "measures" and isinstance(loc[1], int):
-                item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else {}
-                label = item.get("name") if isinstance(item, dict) else None
-                field = ".".join(str(p) for p in loc[3:]) or "kind"
-                where = f"measure {label or '#' + str(loc[1] + 1)!r}, field {field!r}"
-            elif not loc:
-                where = "measures"
-            found = err.get("input")
-            shown = "" if isinstance(found, dict) else f" (found {found!r})"
-            messages.append(f"{source}: {where}: {err['msg']}{shown}")
-        raise ConfigError("\n".join(messages)) from exc
-
+    # A measure's kind is a discriminated union: its tag follows the position in the location.
+    return validate_listing(MeasuresConfig, raw, source, items="measures", item="measure",
+                            expected="a 'measures' list", skip=1, whole="kind")
 
 def _default_raw() -> dict:
     text = resources.files("tenure.measures").joinpath("defaults.yaml").read_text()

@@ -28,9 +28,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic import ValidationError as PydanticValidationError
 
-from tenure.config import read_yaml
+from tenure.config import read_yaml, validate_listing
 from tenure.errors import ConfigError, InputError
 from tenure.measures.config import TEXT_KINDS, MeasuresConfig
 
@@ -182,26 +181,8 @@ class GroupsConfig(BaseModel):
 
 def _validate(raw: object, source: str, measures: MeasuresConfig) -> GroupsConfig:
     """Validate YAML data and check every condition against ``measures``."""
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: expected a mapping with a 'groups' list at the top level "
-                          f"(found {type(raw).__name__}).")
-    items = raw.get("groups")
-    try:
-        config = GroupsConfig.model_validate(raw)
-    except PydanticValidationError as exc:
-        messages = []
-        for err in exc.errors():
-            loc = list(err["loc"])
-            where = ".".join(str(p) for p in loc) or "groups"
-            if len(loc) >= 2 and loc[0] == "groups" and isinstance(loc[1], int):
-                item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else {}
-                label = item.get("name") if isinstance(item, dict) else None
-                field = ".".join(str(p) for p in loc[2:]) or "group"
-                where = f"group {label or '#' + str(loc[1] + 1)!r}, field {field!r}"
-            found = err.get("input")
-            shown = "" if isinstance(found, dict) else f" (found {found!r})"
-            messages.append(f"{source}: {where}: {err['msg']}{shown}")
-        raise ConfigError("\n".join(messages)) from exc
+    config = validate_listing(GroupsConfig, raw, source, items="groups", item="group",
+                              expected="a 'groups' list")
     known = {m.name: m for m in measures.measures}
     listing = ", ".join(sorted(known))
     problems = []
