@@ -27,21 +27,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import Tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import assert_all_finite, check_array, column_or_1d
 
-from tenure.errors import InputError, NotFittedError
+from tenure.errors import InputError
+from tenure.fitted import check_fitted
 
 __all__ = ["ChurnRegression", "Transform", "correlated_groups"]
 
 Transform = Literal["log2", "count", "binary", "linear"]
-
-class _NotFittedError(NotFittedError, SklearnNotFittedError):
-    """Tenure's not-fitted error that scikit-learn's tools (``check_is_fitted``) also know."""
-
 
 #: Largest whole-number measure still read as a count ("each extra urgent ticket").
 _MAX_COUNT = 20
@@ -465,11 +461,7 @@ class ChurnRegression(ClassifierMixin, BaseEstimator):
     # -- prediction -----------------------------------------------------------------------
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "model_"):
-            raise _NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with a "
-                "training set before using this estimator."
-            )
+        check_fitted(self, "model_")
 
     def decision_function(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Log-odds of the outcome for each row of ``X``."""

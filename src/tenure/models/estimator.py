@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -42,7 +41,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import assert_all_finite, column_or_1d, validate_data
 from threadpoolctl import threadpool_limits
 
-from tenure.errors import InputError, NotFittedError
+from tenure.errors import InputError
+from tenure.fitted import ModelNotFittedError, check_fitted
 from tenure.models import evaluation as ev
 from tenure.models.backtest import Fold, time_folds
 from tenure.models.calibration import Calibration, Calibrator
@@ -78,10 +78,6 @@ class Candidate(StrEnum):
 
     LOGISTIC = "logistic"
     BOOSTING = "boosting"
-
-
-class ModelNotFittedError(NotFittedError, SklearnNotFittedError):
-    """An outcome model was used before ``fit`` (Tenure's and scikit-learn's error both)."""
 
 
 def _json_number(value: float | int | None) -> float | int | None:
@@ -454,11 +450,7 @@ class OutcomeModel(ClassifierMixin, BaseEstimator):
     # -- prediction -----------------------------------------------------------------------
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "estimator_"):
-            raise ModelNotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with a "
-                "training set before using this estimator."
-            )
+        check_fitted(self, "estimator_")
 
     def _raw(self, features: pd.DataFrame) -> np.ndarray:
         return self.estimator_.predict_proba(features)[:, 1]
