@@ -29,7 +29,6 @@ Days below count back from the as-of date ``d``; "paid for n days" is ``d - firs
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 import pandas as pd
 import pyarrow as pa
@@ -40,6 +39,7 @@ from tenure.errors import ConfigError, InputError, WarehouseError
 from tenure.segments import ACTIVITY, LifecycleStage, ProviderActivity, lifecycle_stages
 from tenure.segments.customers import term_end
 from tenure.warehouse import Warehouse
+from test_tables_support import subscriptions_from
 
 D = date(2024, 7, 1)
 OLD = date(2023, 1, 1)
@@ -92,21 +92,7 @@ HEALTH = pd.DataFrame({"account_id": ["A4", "A5", "P3"], "colour": ["red", "yell
 
 
 def _tables() -> dict[str, pa.Table]:
-    n = len(LINES)
-    subscriptions = pa.table(
-        {
-            "subscription_id": [f"s{i}" for i in range(n)],
-            "account_id": [r[0] for r in LINES],
-            "plan": ["team"] * n,
-            "quantity": [1] * n,
-            "billing_period_months": [r[2] for r in LINES],
-            "mrr": pa.array([Decimal(r[1]) for r in LINES], type=pa.decimal128(18, 2)),
-            "start_date": pa.array([r[3] for r in LINES], type=pa.date32()),
-            "end_date": pa.array([r[4] for r in LINES], type=pa.date32()),
-            "cancelled_at": pa.array([r[5] for r in LINES], type=pa.date32()),
-            "is_trial": [r[6] for r in LINES],
-        }
-    )
+    subscriptions = subscriptions_from(LINES)
     cancellations = pa.table(
         {
             "account_id": ["C4", "C3"],

@@ -37,6 +37,7 @@ from tenure.segments import (
 )
 from tenure.segments.inputs import stored_health
 from tenure.warehouse import Warehouse
+from test_tables_support import subscriptions_from
 
 D, D2 = date(2024, 7, 1), date(2024, 7, 8)
 OLD = date(2023, 1, 1)
@@ -73,19 +74,7 @@ GROUPS = GroupsConfig.model_validate({
 
 
 def _subscriptions() -> pa.Table:
-    n = len(LINES)
-    return pa.table({
-        "subscription_id": [f"s{i}" for i in range(n)],
-        "account_id": [r[0] for r in LINES],
-        "plan": ["team"] * n,
-        "quantity": [1] * n,
-        "billing_period_months": [r[2] for r in LINES],
-        "mrr": pa.array([Decimal(r[1]) for r in LINES], type=pa.decimal128(18, 2)),
-        "start_date": pa.array([r[3] for r in LINES], type=pa.date32()),
-        "end_date": pa.array([r[4] for r in LINES], type=pa.date32()),
-        "cancelled_at": pa.array([r[5] for r in LINES], type=pa.date32()),
-        "is_trial": [r[6] for r in LINES],
-    })
+    return subscriptions_from(LINES)
 
 
 def _measures_wide() -> pa.Table:
