@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -25,10 +25,6 @@ from tenure.cli.common import (
     read_measures_wide,
 )
 from tenure.errors import InputError
-
-if TYPE_CHECKING:
-
-    pass
 
 __all__ = ["ModelKind", "score", "train"]
 
