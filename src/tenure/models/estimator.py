@@ -501,12 +501,7 @@ class OutcomeModel(ClassifierMixin, BaseEstimator):
             ``rank`` (1..top), ``feature`` (input column), ``value`` (the row's value) and
             ``contribution`` (change in probability, > 0).
         """
-        self._check_fitted()
-        if top < 1:
-            raise InputError(f"top must be at least 1 (found {top}).")
-        features = self._features(self._frame(X, reset=False))
-        with _threads(features):
-            return self._explain(features, top, set(exclude))[1]
+        return self.predict_and_explain(X, top, exclude=exclude)[1]
 
     def predict_and_explain(self, X: pd.DataFrame | np.ndarray, top: int = 3, *,
                             exclude: Collection[str] = ()) -> tuple[np.ndarray, pd.DataFrame]:
