@@ -305,12 +305,12 @@ def warm_sql_cache(
     started = time.perf_counter()
     done: list[str] = []
     try:
-        first_month: tuple[date, date] | None = None
-        for shape in warm_up_shapes(warehouse):
-            months = {} if first_month is None else {"start": first_month[0],
-                                                     "end": first_month[1]}
-            result = revenue_metrics(warehouse, definitions=definitions, **months, **shape)
-            first_month = first_month or (result.period.start, add_months(result.period.start, 1))
+        default, *others = warm_up_shapes(warehouse)
+        first = revenue_metrics(warehouse, definitions=definitions, **default).period.start
+        done.append(_options_text(default))
+        for shape in others:
+            revenue_metrics(warehouse, definitions=definitions, start=first,
+                            end=add_months(first, 1), **shape)
             done.append(_options_text(shape))
     except Exception as error:  # any failure only costs the next calls their compilation
         log.info("revenue SQL not prepared after the load", exc_info=True)
