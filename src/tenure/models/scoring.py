@@ -60,12 +60,18 @@ SCORE_COLUMNS = {
     "advocacy": "advocacy",
     "conversion": "conversion",
 }
-#: Columns of the scores table, in order (its grain is ``account_id, as_of_date``).
-SCORES_TABLE_COLUMNS = [
-    "account_id", "as_of_date", "is_trial", "cancel_pending", "churn_risk", "expansion",
-    "advocacy", "conversion", "churn_reasons", "expansion_reasons", "mrr", "mrr_at_risk",
-    "scored_at",
-]
+_MONEY = pa.decimal128(18, 2)
+#: The scores table's layout, fixed (money ``decimal(18,2)``) so every snapshot appends to the
+#: same types whatever amounts it holds; its grain is ``account_id, as_of_date``.
+_SCORES_SCHEMA = pa.schema([
+    ("account_id", pa.string()), ("as_of_date", pa.date32()), ("is_trial", pa.bool_()),
+    ("cancel_pending", pa.bool_()), ("churn_risk", pa.float64()),
+    ("expansion", pa.float64()), ("advocacy", pa.float64()), ("conversion", pa.float64()),
+    ("churn_reasons", pa.string()), ("expansion_reasons", pa.string()), ("mrr", _MONEY),
+    ("mrr_at_risk", _MONEY), ("scored_at", pa.string()),
+])
+#: Columns of the scores table, in order.
+SCORES_TABLE_COLUMNS = list(_SCORES_SCHEMA.names)
 #: Kinds scored for trial accounts; every other kind is scored for paid accounts.
 _TRIAL_KINDS = {"conversion"}
 #: Kinds whose reasons are kept beside the score.
@@ -132,17 +138,8 @@ def reasons_in_words(
 
 
 def scores_table(scores: pd.DataFrame) -> pa.Table:
-    """The scores frame as an Arrow table of fixed types (money ``decimal(18,2)``), so every
-    snapshot appends to the same layout whatever amounts it holds."""
-    money = pa.decimal128(18, 2)
-    schema = pa.schema([
-        ("account_id", pa.string()), ("as_of_date", pa.date32()), ("is_trial", pa.bool_()),
-        ("cancel_pending", pa.bool_()), ("churn_risk", pa.float64()),
-        ("expansion", pa.float64()), ("advocacy", pa.float64()), ("conversion", pa.float64()),
-        ("churn_reasons", pa.string()), ("expansion_reasons", pa.string()), ("mrr", money),
-        ("mrr_at_risk", money), ("scored_at", pa.string()),
-    ])
-    return pa.Table.from_pandas(scores[SCORES_TABLE_COLUMNS], schema=schema,
+    """The scores frame as an Arrow table of the scores table's fixed types."""
+    return pa.Table.from_pandas(scores[SCORES_TABLE_COLUMNS], schema=_SCORES_SCHEMA,
                                 preserve_index=False)
 
 

@@ -38,12 +38,12 @@ __all__ = [
 ]
 
 SEGMENTS_TABLE = "segments"
-SEGMENTS_COLUMNS = ["account_id", "as_of_date", "mrr", "tier", "stage", "activity", "groups"]
 _SCHEMA = pa.schema([
     ("account_id", pa.string()), ("as_of_date", pa.date32()), ("mrr", pa.decimal128(18, 2)),
     ("tier", pa.string()), ("stage", pa.string()), ("activity", pa.string()),
     ("groups", pa.list_(pa.string())),
 ])
+SEGMENTS_COLUMNS = list(_SCHEMA.names)
 
 
 def account_segments(
