@@ -40,10 +40,16 @@ from tenure.config import RevenueDefinitions
 from tenure.measures.population import subscription_lines
 from tenure.warehouse import Warehouse
 
-__all__ = ["cancellation_status", "day_timestamps", "running_spell", "service_spells"]
+__all__ = [
+    "arrow_day_numbers",
+    "cancellation_status",
+    "day_timestamps",
+    "running_spell",
+    "service_spells",
+]
 
 
-def _day_numbers(column: pa.ChunkedArray) -> np.ndarray:
+def arrow_day_numbers(column: pa.ChunkedArray) -> np.ndarray:
     """A date column fetched as Arrow, as days since 1970-01-01 (float, NaN where null).
 
     Arrow stores a ``date32`` as exactly that number, so no Python date object is made: on
@@ -134,7 +140,7 @@ def _requests(warehouse: Warehouse, lines: pd.DataFrame) -> pd.DataFrame:
         ).to_pyarrow()
         rows = pd.DataFrame({
             "account_id": fetched["account_id"].to_numpy(zero_copy_only=False),
-            "requested": _day_numbers(fetched["cancelled_at"]),
+            "requested": arrow_day_numbers(fetched["cancelled_at"]),
         }).dropna()
         on_lines = with_request[["account_id", "cancelled"]].rename(
             columns={"cancelled": "requested"}
@@ -197,9 +203,9 @@ def cancellation_status(
     lines = pd.DataFrame({
         "account_id": fetched["account_id"].to_numpy(zero_copy_only=False),
         "paid": fetched["paid"].to_numpy(zero_copy_only=False).astype(bool),
-        "start": _day_numbers(fetched["start_date"]),
-        "end": _day_numbers(fetched["end_date"]),  # never null: running lines end at OPEN_END
-        "cancelled": _day_numbers(fetched["cancelled_at"]),
+        "start": arrow_day_numbers(fetched["start_date"]),
+        "end": arrow_day_numbers(fetched["end_date"]),  # never null: running lines end at OPEN_END
+        "cancelled": arrow_day_numbers(fetched["cancelled_at"]),
     })
     requests = _requests(warehouse, lines)
     if requests.empty:

@@ -45,13 +45,13 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from tenure.config import RevenueDefinitions
 from tenure.errors import InputError
 from tenure.measures import MeasuresConfig, compute_measures, wide_measures
 from tenure.measures.asof import data_end as find_data_end
 from tenure.measures.cancellations import (
+    arrow_day_numbers,
     cancellation_status,
     day_timestamps,
     running_spell,
@@ -92,15 +92,12 @@ def _paid(warehouse: Warehouse, definitions: RevenueDefinitions) -> pd.DataFrame
     lines = lines.select(
         "account_id", "start_date", "end_date", mrr_cents=(lines.mrr * 100).cast("int64")
     ).to_pyarrow()
-
-    def days(name: str) -> np.ndarray:  # never null: a running line ends on OPEN_END
-        return lines[name].cast(pa.int32()).to_numpy().astype(np.int64)
-
     return pd.DataFrame(
         {
             "account_id": lines["account_id"].to_pandas().astype(str),
-            "start": days("start_date"),
-            "end": days("end_date"),
+            # Never null: a running line ends on OPEN_END.
+            "start": arrow_day_numbers(lines["start_date"]).astype(np.int64),
+            "end": arrow_day_numbers(lines["end_date"]).astype(np.int64),
             "mrr_cents": lines["mrr_cents"].to_numpy(),
         }
     )
