@@ -40,6 +40,8 @@ from tenure.errors import InputError
 __all__ = ["ahead_outcome", "churn_ahead", "parse_ahead_outcome"]
 
 _AHEAD = re.compile(r"churned_(\d+)_(\d+)d")
+#: A training set's churn outcome within a horizon: ``churned_{h}d``.
+_WITHIN = re.compile(r"churned_(\d+)d")
 
 
 def ahead_outcome(lead_days: int, horizon_days: int) -> str:
@@ -55,7 +57,7 @@ def parse_ahead_outcome(outcome: str) -> tuple[int, int] | None:
 
 def _known_horizon(frame: pd.DataFrame) -> int | None:
     """The longest ``churned_{h}d`` column of ``frame``: outcomes are known that far ahead."""
-    found = [int(m.group(1)) for c in frame.columns if (m := re.fullmatch(r"churned_(\d+)d", c))]
+    found = [int(m.group(1)) for c in frame.columns if (m := _WITHIN.fullmatch(c))]
     return max(found) if found else None
 
 
@@ -104,7 +106,7 @@ def churn_ahead(frame: pd.DataFrame, *, lead_days: int, horizon_days: int) -> pd
     days = (decision - as_of).dt.days  # NaN: no decision within the data
     undecided = ~(days < lead_days)
     out = frame.loc[undecided].drop(
-        columns=[c for c in frame.columns if re.fullmatch(r"churned_\d+d", c)]
+        columns=[c for c in frame.columns if _WITHIN.fullmatch(c)]
     )
     kept = days[undecided]
     out[ahead_outcome(lead_days, horizon_days)] = ((kept >= lead_days) & (kept < needed)).to_numpy()
