@@ -91,7 +91,6 @@ def _enlarge(workdir: Path, args) -> dict:
 
 
 def _score(workdir: Path, args, *, reasons: bool) -> dict:
-
     from tenure import Warehouse
     from tenure.models.scoring import score_accounts, scores_table
     from tenure.models.store import load_model, stored_kinds
