@@ -386,3 +386,76 @@ def test_import_load_metrics_end_to_end(tmp_path):
     assert by_month == {"2024-01": Decimal("423.67"), "2024-02": Decimal("602.00"),
                         "2024-03": Decimal("681.50"), "2024-04": Decimal("656.50"),
                         "2024-05": Decimal("636.50"), "2024-06": Decimal("586.50")}
+
+
+def test_a_broken_json_document_names_the_line_of_the_error(tmp_path):
+    # A pretty-printed document broken on its third line: the message names line 3, not 1.
+    (tmp_path / "customers.json").write_text('{\n  "object": "list",\n  "data": [,]\n}\n')
+    with pytest.raises(InputError, match=r"customers.json line 3: is not valid JSON"):
+        read_stripe_objects(tmp_path)
+
+
+def test_subscriptions_embedded_in_customers_are_not_reported_twice(tmp_path):
+    sub = subscription("sub_1", [("si_1", price("p", 100), 1)])
+    customer = {"id": "cus_1", "object": "customer", "created": ts("2023-12-01"),
+                "subscriptions": {"object": "list", "data": [sub]}}
+    hidden = subscription("sub_2", [("si_2", price("p", 100), 1)])
+    customer2 = {"id": "cus_2", "object": "customer", "created": ts("2023-12-01"),
+                 "subscriptions": {"object": "list", "data": [hidden]}}
+    # customers.json sorts before subscriptions.json: its embedded copy must not win or clash.
+    (tmp_path / "customers.json").write_text(json.dumps({"object": "list",
+                                                         "data": [customer, customer2]}))
+    (tmp_path / "subscriptions.json").write_text(json.dumps({"object": "list", "data": [sub]}))
+    objects, skipped = read_stripe_objects(tmp_path)
+    assert set(objects["subscription"]) == {"sub_1", "sub_2"}
+    assert skipped == []
+
+
+def test_a_backdated_subscription_moves_the_sign_up_to_its_start():
+    # Migrated into Stripe on 2024-03-01 with service backdated to 2023-06-01.
+    customer = {"id": "cus_1", "object": "customer", "created": ts("2024-03-01")}
+    sub = subscription("sub_b", [("si_b", price("p", 100), 1)], start="2023-06-01")
+    result = convert(sub, customers=(customer,))
+    assert result.rows["accounts"][0]["created_at"].startswith("2023-06-01")
+    assert any(n.id == "cus_1" and "backdated" not in n.reason and "sign-up" in n.reason
+               for n in result.notes)
+
+
+def test_an_expanded_customer_in_a_subscription_is_its_account():
+    sub = subscription("sub_x", [("si_x", price("p", 100), 1)],
+                       customer={"id": "cus_x", "object": "customer",
+                                 "created": ts("2023-11-02"), "name": "Expanded"})
+    result = convert(sub)
+    x = next(a for a in result.rows["accounts"] if a["account_id"] == "cus_x")
+    assert (x["name"], x["created_at"][:10]) == ("Expanded", "2023-11-02")
+    assert not any(n.id == "cus_x" for n in result.notes)
+
+
+def test_the_cancellation_request_marks_every_stretch_running_on_that_day():
+    # $60 a month from 2024-01-01, $10 off until 2024-03-01, asked on 2024-04-10 to cancel at
+    # the period end 2024-06-01: the first stretch ended before the request and is not marked.
+    sub = subscription("sub_c", [("si_c", price("p", 6000), 1)], cancel_at_period_end=True,
+                       canceled_at=ts("2024-04-10"), discounts=[coupon_discount(
+                           "di_c", "2024-01-01", end="2024-03-01", amount_off=1000,
+                           currency="usd", duration="repeating", duration_in_months=2)])
+    sub["items"]["data"][0]["current_period_end"] = ts("2024-06-01")
+    got = lines(convert(sub))
+    assert (got["si_c"]["mrr"], got["si_c"]["end_date"], got["si_c"]["cancelled_at"]) == \
+        ("50.00", "2024-03-01", "")
+    later = got["si_c@2024-03-01"]
+    assert (later["mrr"], later["end_date"], later["cancelled_at"]) == \
+        ("60.00", "2024-06-01", "2024-04-10")
+
+
+def test_a_request_made_before_the_last_stretch_marks_the_stretch_it_was_made_in():
+    # As above but the $10 coupon runs to 2024-05-01: the request of 2024-04-10 falls in the
+    # first stretch, which must carry it (else churn_recognition: cancellation would keep
+    # counting its MRR until 2024-05-01).
+    sub = subscription("sub_d", [("si_d", price("p", 6000), 1)], cancel_at_period_end=True,
+                       canceled_at=ts("2024-04-10"), discounts=[coupon_discount(
+                           "di_d", "2024-01-01", end="2024-05-01", amount_off=1000,
+                           currency="usd", duration="repeating", duration_in_months=4)])
+    sub["items"]["data"][0]["current_period_end"] = ts("2024-06-01")
+    got = lines(convert(sub))
+    assert (got["si_d"]["end_date"], got["si_d"]["cancelled_at"]) == ("2024-05-01", "2024-04-10")
+    assert got["si_d@2024-05-01"]["cancelled_at"] == "2024-04-10"

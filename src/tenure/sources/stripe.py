@@ -138,6 +138,7 @@ def read_stripe_objects(source_dir: Path) -> tuple[dict[str, dict[str, dict]], l
                          "with e.g. `stripe subscriptions list --limit 100 > subscriptions.json`")
     objects: dict[str, dict[str, dict]] = {k.value: {} for k in StripeKind}
     skipped: list[StripeSkip] = []
+    embedded: list[tuple[dict, str]] = []  # subscriptions inside customers, used when not listed
 
     def add(obj: object, where: str) -> None:
         if isinstance(obj, list):  # a plain JSON array of objects
@@ -159,20 +160,21 @@ def read_stripe_objects(source_dir: Path) -> tuple[dict[str, dict[str, dict]], l
                                       f"{', '.join(k.value for k in StripeKind)})"))
             return
         if oid in objects[kind]:
+            if objects[kind][oid] == obj:
+                return  # the same object exported twice
             skipped.append(StripeSkip(kind, oid, f"appears again in {where}; the first copy is "
                                       "kept"))
             return
         objects[kind][oid] = obj
-        if kind == StripeKind.customer:
-            embedded = obj.get("subscriptions")
-            if isinstance(embedded, dict):
-                for sub in embedded.get("data") or []:
-                    if isinstance(sub, dict) and sub.get("id") not in objects["subscription"]:
-                        add(sub, where)
+        if kind == StripeKind.customer and isinstance(obj.get("subscriptions"), dict):
+            embedded.extend((sub, where) for sub in obj["subscriptions"].get("data") or [])
 
     for path in files:
         for value, line in _json_values(path):
             add(value, f"{path.name} line {line}")
+    for sub, where in embedded:
+        if isinstance(sub, dict) and sub.get("id") not in objects["subscription"]:
+            add(sub, where)
     return objects, skipped
 
 
@@ -182,17 +184,20 @@ def _json_values(path: Path) -> list[tuple[object, int]]:
     try:
         return [(json.loads(text), 1)]
     except json.JSONDecodeError as whole:
-        values = []
+        values: list[tuple[object, int]] = []
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
                 values.append((json.loads(line), number))
-            except json.JSONDecodeError:
+            except json.JSONDecodeError as one:
+                # When even the first line is not a value, the file is one (broken) document:
+                # the whole-file error has the right line.
+                error = one if values else whole
                 raise InputError(
-                    f"{path.name} line {whole.lineno if path.suffix.lower() == '.json' else number}"
-                    f": is not valid JSON ({whole.msg}); export it again with the Stripe CLI or "
-                    "API (one JSON document, or one object per line)") from None
+                    f"{path.name} line {number if values else whole.lineno}: is not valid JSON "
+                    f"({error.msg}); export it again with the Stripe CLI or API (one JSON "
+                    "document, or one object per line)") from None
         return values
 
 
@@ -364,7 +369,8 @@ def _price_of(item: dict, prices: dict[str, dict],
     if price.get("billing_scheme") == "tiered":
         return None, (f"its price {price.get('id')} is tiered: the amount depends on tiers the "
                       "importer does not evaluate; left out of MRR")
-    raw = price.get("unit_amount_decimal", price.get("unit_amount", price.get("amount")))
+    raw = next((price[k] for k in ("unit_amount_decimal", "unit_amount", "amount_decimal",
+                                   "amount") if price.get(k) is not None), None)
     if raw is None:
         return None, f"its price {price.get('id')} has no unit amount (a customer-chosen amount)"
     currency = str(price.get("currency") or "").upper()
@@ -405,25 +411,26 @@ def convert_stripe(objects: dict[str, dict[str, dict]]) -> StripeImport:
     """
     result = StripeImport(rows={t: [] for t in OUTPUT_FILES})
     result.read = Counter({k: len(v) for k, v in objects.items() if v})
-    customers = objects.get("customer", {})
+    customers = dict(objects.get("customer", {}))
     prices = {**objects.get("plan", {}), **objects.get("price", {})}
     products = objects.get("product", {})
     coupons = objects.get("coupon", {})
-    first_seen: dict[str, int] = {}  # account -> earliest subscription timestamp
+    first_seen: dict[str, int] = {}  # account -> earliest start of a line written for it
 
     for sub in objects.get("subscription", {}).values():
         customer_id = sub.get("customer")
-        if isinstance(customer_id, dict):
+        if isinstance(customer_id, dict):  # an expanded customer
+            customers.setdefault(customer_id.get("id"), customer_id)
             customer_id = customer_id.get("id")
         if not customer_id:
             result.skipped.append(StripeSkip("subscription", sub["id"], "has no customer"))
             continue
-        before = len(result.rows["subscriptions"])
+        before = sum(len(r) for r in result.rows.values())
         _convert_subscription(sub, str(customer_id), customers.get(customer_id), prices,
                               products, coupons, result)
-        if len(result.rows["subscriptions"]) > before or any(
-                t["account_id"] == customer_id for t in result.rows["trials"]):
-            stamp = int(sub.get("start_date") or sub.get("created") or 0)
+        if sum(len(r) for r in result.rows.values()) > before:
+            stamp = int(sub.get("trial_start") or sub.get("start_date") or sub.get("created")
+                        or 0)
             first_seen[customer_id] = min(first_seen.get(customer_id, stamp), stamp)
 
     for cid, customer in customers.items():
@@ -432,9 +439,18 @@ def convert_stripe(objects: dict[str, dict[str, dict]]) -> StripeImport:
                 result.skipped.append(StripeSkip("customer", cid, "is deleted and holds no "
                                                  "subscription in the export"))
             continue
+        created = int(customer["created"])
+        if cid in first_seen and first_seen[cid] < created:
+            # A subscription backdated before the customer object (a migration into Stripe):
+            # the account existed by the time its service began.
+            result.notes.append(StripeSkip("customer", cid, f"was created on "
+                                           f"{_instant(created)}, after its first subscription "
+                                           f"began ({_instant(first_seen[cid])}); that start is "
+                                           "taken as its sign-up time"))
+            created = first_seen[cid]
         result.rows["accounts"].append({
             "account_id": cid, "name": customer.get("name") or "",
-            "created_at": _instant(customer["created"]),
+            "created_at": _instant(created),
             "country": ((customer.get("address") or {}).get("country") or "")})
     known = {a["account_id"] for a in result.rows["accounts"]}
     for cid, stamp in sorted(first_seen.items()):
@@ -516,6 +532,10 @@ def _convert_subscription(sub: dict, customer_id: str, customer: dict | None,
     elif status in ("active", "past_due"):
         if sub.get("cancel_at_period_end"):
             end, request = period_end, canceled
+            if period_end is None:
+                result.notes.append(StripeSkip("subscription", sid, "cancels at period end but "
+                                               "the export has no current_period_end; its "
+                                               "lines are kept running"))
         elif sub.get("cancel_at"):
             end, request = _day(sub["cancel_at"]), canceled
     if request is not None:
@@ -616,14 +636,16 @@ def _write_segments(result: StripeImport, item: dict, price: _Price, quantity: i
         else:
             segments.append((lo, hi, mrr))
     for n, (lo, hi, mrr) in enumerate(segments):
-        last = n == len(segments) - 1
+        # The request belongs to every stretch still running when it was made, so that with
+        # churn_recognition: cancellation the service stops on the request day.
+        asked = request is not None and (hi is None or hi >= request)
         result.rows["subscriptions"].append({
             "subscription_id": item["id"] if n == 0 else f"{item['id']}@{lo.isoformat()}",
             "account_id": customer_id, "plan": price.plan, "quantity": str(quantity),
             "billing_period_months": str(_period_months(price.interval, price.interval_count)),
             "mrr": str(mrr), "currency": price.currency, "start_date": lo.isoformat(),
             "end_date": hi.isoformat() if hi else "",
-            "cancelled_at": request.isoformat() if (last and request) else "",
+            "cancelled_at": request.isoformat() if asked else "",
             "is_trial": "false"})
 
 
