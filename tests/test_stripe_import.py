@@ -459,3 +459,18 @@ def test_a_request_made_before_the_last_stretch_marks_the_stretch_it_was_made_in
     got = lines(convert(sub))
     assert (got["si_d"]["end_date"], got["si_d"]["cancelled_at"]) == ("2024-05-01", "2024-04-10")
     assert got["si_d@2024-05-01"]["cancelled_at"] == "2024-04-10"
+
+
+def test_a_canceled_subscription_without_dates_is_skipped_not_left_running():
+    result = convert(subscription("sub_z", [("si_z", price("p", 100), 1)], status="canceled"))
+    assert result.rows["subscriptions"] == []
+    assert [s.id for s in result.skipped] == ["sub_z"]
+
+
+def test_two_trials_started_the_same_day_make_one_row_and_a_note():
+    subs = [subscription(f"sub_{n}", [(f"si_{n}", price("p", 100), 1)], status="trialing",
+                         trial_start=ts("2024-06-01"), trial_end=ts("2024-06-15"))
+            for n in (1, 2)]
+    result = convert(*subs)
+    assert len(result.rows["trials"]) == 1
+    assert any(n.kind == "trials" and "cus_1" in n.id for n in result.notes)

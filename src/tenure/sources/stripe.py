@@ -462,9 +462,9 @@ def convert_stripe(objects: dict[str, dict[str, dict]]) -> StripeImport:
                                        "its account was created with its first subscription's "
                                        "start as sign-up date. Add customers.json "
                                        "(`stripe customers list`) for the real one"))
-    result.rows["cancellations"] = _unique(result.rows["cancellations"],
-                                           ("account_id", "cancelled_at"))
-    result.rows["trials"] = _unique(result.rows["trials"], ("account_id", "started_at"))
+    for table, grain in (("cancellations", ("account_id", "cancelled_at")),
+                         ("trials", ("account_id", "started_at"))):
+        result.rows[table] = _unique(result.rows[table], grain, table, result.notes)
     for kind in ("invoice", "credit_note"):
         count = len(objects.get(kind, {}))
         if count:
@@ -476,14 +476,21 @@ def convert_stripe(objects: dict[str, dict[str, dict]]) -> StripeImport:
     return result
 
 
-def _unique(rows: list[dict], grain: tuple[str, ...]) -> list[dict]:
+def _unique(rows: list[dict], grain: tuple[str, ...], table: str,
+            notes: list[StripeSkip]) -> list[dict]:
+    """One row per grain (two subscriptions of an account cancelled, or trialled, on one day
+    make one canonical row); each merge is noted."""
     seen: set[tuple] = set()
     kept = []
     for row in rows:
         key = tuple(row[c] for c in grain)
-        if key not in seen:
-            seen.add(key)
-            kept.append(row)
+        if key in seen:
+            notes.append(StripeSkip(table, " ".join(key), f"appears twice (two subscriptions "
+                                    f"on one day); {table} holds one row per "
+                                    f"{' and '.join(grain)}, the first is kept"))
+            continue
+        seen.add(key)
+        kept.append(row)
     return kept
 
 
@@ -509,35 +516,15 @@ def _convert_subscription(sub: dict, customer_id: str, customer: dict | None,
         result.skipped.append(StripeSkip("subscription", sid, "has no items"))
         return
 
-    first_item = items[0]
     started = _day(sub.get("start_date") or sub.get("created"))
     created_day = _day(sub.get("created") or sub.get("start_date"))
-    ended = _day(sub.get("ended_at"))
-    canceled = _day(sub.get("canceled_at"))
-    period_end = _day(first_item.get("current_period_end") or sub.get("current_period_end"))
-    period_start = _day(first_item.get("current_period_start")
-                        or sub.get("current_period_start"))
     trial_start, trial_end = _day(sub.get("trial_start")), _day(sub.get("trial_end"))
-
-    # Service end and the cancellation request, by status (docs/stripe.md, "Statuses").
-    end: date | None = None
-    request: date | None = None
-    if status == "canceled":
-        end = ended or canceled
-        request = canceled or end
-    elif status == "unpaid":
-        end = period_start
-        result.notes.append(StripeSkip("subscription", sid, f"is unpaid: its lines end on "
-                                       f"{end}, the start of the period it was not paid for"))
-    elif status in ("active", "past_due"):
-        if sub.get("cancel_at_period_end"):
-            end, request = period_end, canceled
-            if period_end is None:
-                result.notes.append(StripeSkip("subscription", sid, "cancels at period end but "
-                                               "the export has no current_period_end; its "
-                                               "lines are kept running"))
-        elif sub.get("cancel_at"):
-            end, request = _day(sub["cancel_at"]), canceled
+    end, request = _service_end(sub, items[0], result.notes)
+    if status == "canceled" and end is None:
+        result.skipped.append(StripeSkip("subscription", sid, "is canceled but has neither "
+                                         "ended_at nor canceled_at; export it again from the "
+                                         "API (both are set on every canceled subscription)"))
+        return
     if request is not None:
         row = _cancellation_row(sub, customer_id, request)
         if row is not None:
@@ -545,22 +532,10 @@ def _convert_subscription(sub: dict, customer_id: str, customer: dict | None,
     paid_from = trial_end if trial_end and (started is None or trial_end > started) else started
     has_paid = status not in ("trialing", "paused") and paid_from is not None and (
         end is None or end > paid_from)
-
     if trial_start and trial_end:
-        trial_stop = min(d for d in (trial_end, end) if d is not None)
-        if trial_stop <= trial_start:
-            trial_stop = trial_start + timedelta(days=1)
-        result.rows["trials"].append({
-            "account_id": customer_id, "started_at": trial_start.isoformat(),
-            "ends_at": trial_stop.isoformat(),
-            "converted_at": paid_from.isoformat() if has_paid else ""})
-        price, _ = _price_of(first_item, prices, products)
-        result.rows["subscriptions"].append({
-            "subscription_id": f"{sid}:trial", "account_id": customer_id,
-            "plan": price.plan if price else "trial", "quantity": "1",
-            "billing_period_months": "1", "mrr": "0.00",
-            "currency": price.currency if price else "", "start_date": trial_start.isoformat(),
-            "end_date": trial_stop.isoformat(), "cancelled_at": "", "is_trial": "true"})
+        price, _ = _price_of(items[0], prices, products)
+        _write_trial(result, sid, customer_id, price, trial_start, trial_end, end,
+                     paid_from if has_paid else None)
     if status == "paused":
         result.notes.append(StripeSkip("subscription", sid, "is paused: its trial ended "
                                        "without a payment method, so it has no paid line"))
@@ -615,6 +590,56 @@ def _convert_subscription(sub: dict, customer_id: str, customer: dict | None,
         share = gross / total if total else Decimal(0)
         _write_segments(result, item, price, quantity, gross, share, discounts, customer_id,
                         start, end, request)
+
+
+def _service_end(sub: dict, first_item: dict,
+                 notes: list[StripeSkip]) -> tuple[date | None, date | None]:
+    """The first day without service and the day cancellation was asked for, by status
+    (docs/stripe.md, "Statuses and cancellation")."""
+    sid, status = sub["id"], sub.get("status")
+    ended, canceled = _day(sub.get("ended_at")), _day(sub.get("canceled_at"))
+    # Newer API versions keep the current period on each item, older ones on the subscription.
+    period_end = _day(first_item.get("current_period_end") or sub.get("current_period_end"))
+    period_start = _day(first_item.get("current_period_start")
+                        or sub.get("current_period_start"))
+    if status == "canceled":
+        return ended or canceled, canceled or ended
+    if status == "unpaid":
+        if period_start is None:
+            notes.append(StripeSkip("subscription", sid, "is unpaid but the export has no "
+                                    "current_period_start; its lines are kept running"))
+        else:
+            notes.append(StripeSkip("subscription", sid, f"is unpaid: its lines end on "
+                                    f"{period_start}, the start of the period not paid for"))
+        return period_start, None
+    if status in ("active", "past_due"):
+        if sub.get("cancel_at_period_end"):
+            if period_end is None:
+                notes.append(StripeSkip("subscription", sid, "cancels at period end but the "
+                                        "export has no current_period_end; its lines are kept "
+                                        "running"))
+            return period_end, canceled
+        if sub.get("cancel_at"):
+            return _day(sub["cancel_at"]), canceled
+    return None, None
+
+
+def _write_trial(result: StripeImport, sid: str, customer_id: str, price: _Price | None,
+                 start: date, trial_end: date, end: date | None,
+                 converted: date | None) -> None:
+    """The trial row, and a free ``is_trial`` line over the same days (as the simulator
+    writes), so the account counts as on trial in measures and segments."""
+    stop = min(d for d in (trial_end, end) if d is not None)
+    stop = max(stop, start + timedelta(days=1))  # cancelled the day it began: one day
+    result.rows["trials"].append({
+        "account_id": customer_id, "started_at": start.isoformat(),
+        "ends_at": stop.isoformat(), "converted_at": converted.isoformat() if converted else ""})
+    result.rows["subscriptions"].append({
+        "subscription_id": f"{sid}:trial", "account_id": customer_id,
+        "plan": price.plan if price else "trial", "quantity": "1",
+        "billing_period_months": "1", "mrr": "0.00",
+        "currency": price.currency if price else "", "start_date": start.isoformat(),
+        "end_date": stop.isoformat(), "cancelled_at": "", "is_trial": "true"})
 
 
 def _write_segments(result: StripeImport, item: dict, price: _Price, quantity: int,
