@@ -269,9 +269,10 @@ class _Discount:
 def _discounts_of(sub: dict, item: dict | None, customer: dict | None,
                   coupons: dict[str, dict], months: int, paid_from: date,
                   notes: list[StripeSkip]) -> list[_Discount]:
-    """The discounts applying to ``item`` (or to the whole subscription when ``item`` is None):
-    the item's own, else the subscription's (``discounts`` list or legacy ``discount``), else
-    the customer's (Stripe applies a customer discount only where the subscription has none)."""
+    """With ``item`` None, the subscription's discounts (its ``discounts`` list or legacy
+    ``discount``), else the customer's (Stripe applies a customer discount only where the
+    subscription has none); with ``item``, the item's own ``discounts`` (the caller adds them
+    to the subscription's)."""
     if item is not None:
         raw = list(item.get("discounts") or [])
     else:
@@ -323,8 +324,9 @@ def _discounts_of(sub: dict, item: dict | None, customer: dict | None,
 
 
 def _net(gross: Decimal, discounts: list[_Discount], share: Decimal) -> Decimal:
-    """Per-period amount after ``discounts``, in order; ``share`` is the item's part of the
-    subscription for shared amount-off coupons. Never below zero."""
+    """Per-period amount after ``discounts``: each percentage is taken of the undiscounted
+    amount, each amount off subtracted (``share`` of it for a subscription-wide coupon); never
+    below zero."""
     amount = gross
     for d in discounts:
         if d.percent_off is not None:
