@@ -474,3 +474,47 @@ def test_two_trials_started_the_same_day_make_one_row_and_a_note():
     result = convert(*subs)
     assert len(result.rows["trials"]) == 1
     assert any(n.kind == "trials" and "cus_1" in n.id for n in result.notes)
+
+
+def test_an_older_api_version_shape_is_read():
+    # Before 2025 the period sat on the subscription, items carried a legacy `plan` (amount,
+    # interval), and a discount held its coupon directly in `discount.coupon`.
+    plan = {"id": "plan_old", "object": "plan", "amount": 9900, "currency": "usd",
+            "interval": "month", "interval_count": 1, "usage_type": "licensed",
+            "billing_scheme": "per_unit", "nickname": "Old Pro", "product": "prod_old"}
+    sub = {"id": "sub_old", "object": "subscription", "customer": "cus_1", "status": "active",
+           "created": ts("2023-01-01"), "start_date": ts("2023-01-01"),
+           "cancel_at_period_end": True, "canceled_at": ts("2024-02-10"),
+           "current_period_start": ts("2024-02-01"), "current_period_end": ts("2024-03-01"),
+           "discount": {"id": "di_old", "object": "discount", "start": ts("2023-01-01"),
+                        "end": None, "coupon": {"id": "TEN", "object": "coupon",
+                                                "percent_off": 10, "duration": "forever"}},
+           "items": {"object": "list", "data": [
+               {"id": "si_old", "object": "subscription_item", "created": ts("2023-01-01"),
+                "plan": plan, "quantity": 2}]}}
+    old = lines(convert(sub))["si_old"]
+    # 2 x $99.00 less 10% = 178.20, to the period end 2024-03-01, asked on 2024-02-10.
+    assert (old["mrr"], old["plan"], old["end_date"], old["cancelled_at"]) == \
+        ("178.20", "Old Pro", "2024-03-01", "2024-02-10")
+
+
+def test_transform_quantity_bills_packages():
+    # $5.00 per pack of 10 seats, rounded up: 25 seats are 3 packs = $15.00.
+    p = price("p_pack", 500) | {"transform_quantity": {"divide_by": 10, "round": "up"}}
+    assert lines(convert(subscription("sub_p", [("si_p", p, 25)])))["si_p"]["mrr"] == "15.00"
+
+
+def test_an_item_list_cut_short_is_noted():
+    sub = subscription("sub_h", [("si_h", price("p", 100), 1)])
+    sub["items"]["has_more"] = True
+    result = convert(sub)
+    assert any(n.id == "sub_h" and "has_more" in n.reason for n in result.notes)
+
+
+def test_an_item_added_later_starts_on_its_own_day():
+    sub = subscription("sub_l", [("si_base", price("p1", 1000), 1),
+                                 ("si_addon", price("p2", 500), 1)], start="2024-01-01")
+    sub["items"]["data"][1]["created"] = ts("2024-03-12")
+    got = lines(convert(sub))
+    assert (got["si_base"]["start_date"], got["si_addon"]["start_date"]) == \
+        ("2024-01-01", "2024-03-12")
