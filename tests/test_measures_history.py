@@ -58,7 +58,8 @@ measures:
 """
 
 
-def _project(tmp_path: Path, *, subscriptions: str = SUBSCRIPTIONS) -> Path:
+def hand_written_project(tmp_path: Path, *, subscriptions: str = SUBSCRIPTIONS) -> Path:
+    """A project loaded from the export above (data up to 2024-06-30), with MEASURES."""
     project = tmp_path / "project"
     data = tmp_path / "export"
     data.mkdir(parents=True)
@@ -87,7 +88,7 @@ def _stored(project: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def test_a_range_run_replaces_only_its_dates_and_keeps_the_rest(tmp_path: Path) -> None:
-    project = _project(tmp_path, subscriptions=CANCELLED)
+    project = hand_written_project(tmp_path, subscriptions=CANCELLED)
     assert _run(project).exit_code == 0
     full_tidy, full_wide = _stored(project)
     dates = sorted(set(full_wide["as_of_date"]))
@@ -113,7 +114,7 @@ def test_a_range_run_replaces_only_its_dates_and_keeps_the_rest(tmp_path: Path) 
 
 
 def test_a_range_run_refuses_changed_measures_and_writes_nothing(tmp_path: Path) -> None:
-    project = _project(tmp_path, subscriptions=CANCELLED)
+    project = hand_written_project(tmp_path, subscriptions=CANCELLED)
     assert _run(project).exit_code == 0
     before = _stored(project)
     (project / "measures.yaml").write_text(
@@ -136,7 +137,7 @@ def test_a_range_run_refuses_changed_measures_and_writes_nothing(tmp_path: Path)
 def test_the_data_end_is_said_and_ignores_empty_date_columns(tmp_path: Path) -> None:
     """No cancelled_at column at all (loaded as nulls) and an empty trials table: the data end
     comes from the latest event, and the command says so in one line."""
-    project = _project(tmp_path)
+    project = hand_written_project(tmp_path)
     with Warehouse(project / "warehouse.duckdb") as wh:
         wh.con.con.execute("CREATE TABLE trials (account_id VARCHAR, started_at DATE, "
                            "ends_at DATE, converted_at DATE)")
@@ -163,7 +164,7 @@ def test_no_date_anywhere_is_said_clearly(tmp_path: Path) -> None:
 
 
 def test_weekly_dates_fall_on_the_weekday_asked_for(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = hand_written_project(tmp_path)
     result = _run(project, "--weekday", "sunday")
     assert result.exit_code == 0, result.output
     dates = sorted(set(_stored(project)[1]["as_of_date"]))
@@ -172,7 +173,7 @@ def test_weekly_dates_fall_on_the_weekday_asked_for(tmp_path: Path) -> None:
 
 
 def test_explicit_as_of_dates_are_measured_and_added_to_the_history(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = hand_written_project(tmp_path)
     assert _run(project, "--to", "2024-02-26").exit_code == 0
     result = _run(project, "--as-of-dates", "2024-03-03, 2024-04-07")
     assert result.exit_code == 0, result.output
