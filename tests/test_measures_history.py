@@ -149,7 +149,8 @@ def test_the_data_end_is_said_and_ignores_empty_date_columns(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     line = " ".join(result.output.split())
     assert ("data end 2024-05-31 (the first day without data), inferred from the latest event "
-            "(events.occurred_at, 2024-05-30); the subscriptions end earlier (2024-03-05); "
+            "(events.occurred_at, 2024-05-30); the latest subscription start or cancellation is "
+            "earlier (2024-03-05); "
             "pass --to YYYY-MM-DD to set it") in line
 
 

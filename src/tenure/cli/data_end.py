@@ -16,6 +16,8 @@ import typer
 from tenure.cli.common import console, parse_day
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from tenure.warehouse import Warehouse
 
 __all__ = ["DataEndOption", "resolve_data_end"]
@@ -28,12 +30,14 @@ DataEndOption = Annotated[
 ]
 
 
-def resolve_data_end(warehouse: Warehouse, text: str | None) -> date:
-    """``--data-end`` as a date, or the inferred end; an inferred end is said in one line."""
+def resolve_data_end(warehouse: Warehouse, text: str | None,
+                     output: Console | None = None) -> date:
+    """``--data-end`` as a date, or the inferred end, said in one line on ``output`` (default
+    the commands' console; standard error for commands that print JSON)."""
     from tenure.measures.asof import find_data_end
 
     given = parse_day(text, "--data-end")
     found = find_data_end(warehouse, given)
     if not found.given:
-        console.print(found.describe(), highlight=False)
+        (output or console).print(found.describe(), highlight=False, soft_wrap=True)
     return found.day

@@ -101,7 +101,7 @@ def measures(
     with warehouse, progress_bar() as progress:
         if dates is None and end is None:
             found = find_data_end(warehouse)
-            console.print(found.describe("--to"), highlight=False)
+            console.print(found.describe("--to"), highlight=False, soft_wrap=True)
             end = found.day
         task = progress.add_task("finding who to measure", total=len(config.measures) + 1)
         started: list[str] = []

@@ -86,8 +86,8 @@ class DataEnd:
         ...         {"events.occurred_at": date(2025, 6, 30),
         ...          "subscriptions.start_date": date(2025, 5, 2)}).describe()
         'data end 2025-07-01 (the first day without data), inferred from the latest event \
-(events.occurred_at, 2025-06-30); the subscriptions end earlier (2025-05-02); pass --data-end \
-YYYY-MM-DD to set it'
+(events.occurred_at, 2025-06-30); the latest subscription start or cancellation is earlier \
+(2025-05-02); pass --data-end YYYY-MM-DD to set it'
         """
         if self.source is None:
             return f"data end {self.day} (the first day without data), as given"
@@ -99,7 +99,8 @@ YYYY-MM-DD to set it'
             # only be an export that ends sooner than the others.
             lines = [d for key, d in self.latest.items() if key.startswith("subscriptions.")]
             if lines and max(lines) < self.latest[self.source]:
-                text += f"; the subscriptions end earlier ({max(lines)})"
+                text += (f"; the latest subscription start or cancellation is earlier "
+                         f"({max(lines)})")
         return f"{text}; pass {option} YYYY-MM-DD to set it"
 
 
@@ -121,9 +122,8 @@ def find_data_end(warehouse: Warehouse, given: date | None = None) -> DataEnd:
     Raises
     ------
     WarehouseError
-        When the warehouse has no subscriptions table, or (with no ``given`` day) no dated row.
+        With no ``given`` day, when no table holds a dated row.
     """
-    warehouse.table("subscriptions")  # raises the helpful error when absent
     if given is not None:
         return DataEnd(given)
     latest: dict[str, date] = {}
@@ -151,7 +151,7 @@ def data_end(warehouse: Warehouse) -> date:
     Raises
     ------
     WarehouseError
-        When the warehouse has no subscriptions table, or no dated row.
+        When no table holds a dated row.
     """
     return find_data_end(warehouse).day
 
