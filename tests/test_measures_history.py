@@ -134,6 +134,22 @@ def test_a_range_run_refuses_changed_measures_and_writes_nothing(tmp_path: Path)
     assert "active_days_28d" in _stored(project)[1].columns
 
 
+def test_a_range_run_refuses_a_label_column_stored_as_a_number(tmp_path: Path) -> None:
+    """An older Tenure stored a label measure with no value at all as an INTEGER column; the
+    labels of a range run cannot go into it."""
+    project = hand_written_project(tmp_path, subscriptions=CANCELLED)
+    assert _run(project).exit_code == 0
+    with Warehouse(project / "warehouse.duckdb") as wh:
+        wh.con.con.execute("CREATE OR REPLACE TABLE measures_wide AS SELECT account_id, "
+                           "as_of_date, is_trial, logins_28d, CAST(NULL AS INTEGER) AS plan "
+                           "FROM measures_wide")
+    result = _run(project, "--from", "2024-03-01", "--to", "2024-03-25")
+    assert isinstance(result.exception, InputError)
+    message = " ".join(str(result.exception).split())
+    assert "the stored history types plan (int32 stored, string now) differently" in message
+    assert "without --from/--to/--as-of-dates" in message
+
+
 def test_the_data_end_is_said_and_ignores_empty_date_columns(tmp_path: Path) -> None:
     """No cancelled_at column at all (loaded as nulls) and an empty trials table: the data end
     comes from the latest event, and the command says so in one line."""

@@ -53,16 +53,26 @@ def wide_arrow(wide: pd.DataFrame, config: MeasuresConfig) -> pa.Table:
     return pa.table(columns)
 
 
-def _check_same_measures(warehouse: Warehouse, config: MeasuresConfig) -> None:
+def _check_same_measures(warehouse: Warehouse, config: MeasuresConfig, wide: pa.Table) -> None:
     """Refuse a partial run whose measures differ from the stored history's, naming both."""
     if not warehouse.has_table(WIDE_TABLE):
         return
-    stored = [c for c in warehouse.table(WIDE_TABLE).columns if c not in _KEYS]
+    import ibis
+
+    schema = warehouse.table(WIDE_TABLE).schema()
+    stored = [c for c in schema.names if c not in _KEYS]
     gone = [name for name in stored if name not in config.names]
     new = [name for name in config.names if name not in stored]
-    if not gone and not new:
+    incoming = ibis.Schema.from_pyarrow(wide.schema)
+    # An older Tenure stored a label column with no value as a number column.
+    retyped = [f"{name} ({schema[name]} stored, {incoming[name]} now)" for name in stored
+               if name in incoming.names
+               and schema[name].copy(nullable=True) != incoming[name].copy(nullable=True)]
+    if not gone and not new and not retyped:
         return
     changes = []
+    if retyped:
+        changes.append(f"the stored history types {', '.join(retyped)} differently")
     if gone:
         changes.append(f"the stored history has {', '.join(gone)}, which the measures no "
                        "longer define")
@@ -111,7 +121,7 @@ def write_measures(
     if not keep_other_dates:
         warehouse.replace_tables(tables)
         return
-    _check_same_measures(warehouse, config)
+    _check_same_measures(warehouse, config, tables[WIDE_TABLE])
     if tidy.num_rows == 0:  # no account measured at those dates: nothing to replace
         return
     warehouse.replace_snapshot_tables(tables, by=["as_of_date"])
