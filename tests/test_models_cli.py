@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tenure.cli.app import app
 from tenure.errors import InputError, WarehouseError
+from tenure.models.store import current_folder
 from tenure.simulate import simulate
 from tenure.warehouse import Warehouse
 
@@ -49,10 +50,10 @@ def test_train_without_measures_says_to_measure(tmp_path: Path):
 def test_train_score_and_the_worklist(project: Path):
     out = _run("train", "--project", str(project), "--horizon", "60")
     assert "churn alerts at a threshold flagging at most 20%" in out
-    meta = json.loads((project / "models" / "churn.json").read_text())
+    meta = json.loads((current_folder(project) / "churn.json").read_text())
     assert meta["horizon_days"] == 60
     assert meta["evaluation"]["roc_auc"] > 0.6
-    assert {p.stem for p in (project / "models").glob("*.joblib")} == {
+    assert {p.stem for p in current_folder(project).glob("*.joblib")} == {
         "churn", "expansion", "conversion", "advocacy"}
 
     _run("score", "--project", str(project))

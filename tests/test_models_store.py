@@ -11,7 +11,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from tenure.errors import InputError
-from tenure.models.store import load_model, save_model, stored_kinds
+from tenure.models.store import current_folder, load_model, save_model, stored_kinds
 
 
 def _fitted() -> LogisticRegression:
@@ -31,8 +31,8 @@ def test_a_saved_model_reads_back_with_its_metadata(tmp_path: Path):
     X = np.array([[0.5], [2.5]])
     np.testing.assert_array_equal(stored.model.predict_proba(X), model.predict_proba(X))
     # No temporary file is left beside the model.
-    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["churn.joblib",
-                                                                       "churn.json"]
+    assert sorted(p.name for p in current_folder(tmp_path).iterdir()) == ["churn.joblib",
+                                                                          "churn.json"]
 
 
 def test_an_untrained_kind_says_to_train(tmp_path: Path):
@@ -43,7 +43,7 @@ def test_an_untrained_kind_says_to_train(tmp_path: Path):
 
 def test_a_model_from_another_version_is_refused_with_the_fix(tmp_path: Path):
     save_model(tmp_path, "churn", _fitted(), {"horizon_days": 30})
-    meta_path = tmp_path / "models" / "churn.json"
+    meta_path = current_folder(tmp_path) / "churn.json"
     meta = json.loads(meta_path.read_text())
     meta["sklearn_version"] = "0.24.2"
     meta_path.write_text(json.dumps(meta))
@@ -61,5 +61,5 @@ def test_a_failed_write_leaves_the_previous_model(tmp_path: Path):
     with pytest.raises(RuntimeError, match="cannot pickle"):
         save_model(tmp_path, "churn", Unpicklable(), {"horizon_days": 60})
     assert load_model(tmp_path, "churn").meta["horizon_days"] == 30
-    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["churn.joblib",
-                                                                       "churn.json"]
+    assert sorted(p.name for p in current_folder(tmp_path).iterdir()) == ["churn.joblib",
+                                                                          "churn.json"]

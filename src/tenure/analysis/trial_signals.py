@@ -23,6 +23,7 @@ answers both from its own history, one row per trial:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import ibis
 import numpy as np
@@ -107,6 +108,16 @@ def trial_rows(warehouse: Warehouse, *, first_days: int = 7) -> tuple[pd.DataFra
     return frame.reset_index(drop=True), answers, behaviours
 
 
+def _known_outcomes(frame: pd.DataFrame, end: date) -> pd.DataFrame:
+    """The trials whose outcome is known by ``end`` (the first day without data)."""
+    end_day = pd.Timestamp(end)
+    bought = pd.to_datetime(frame["converted_at"]) < end_day
+    over = pd.to_datetime(frame["ends_at"]) <= end_day
+    frame = frame.assign(purchased=bought,
+                         bought_within_first_days=frame["bought_within_first_days"] & bought)
+    return frame[bought | over].reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class TrialSignals:
     """Result of :func:`trial_signals`.
@@ -146,7 +157,8 @@ def _fit_auc(train: pd.DataFrame, test: pd.DataFrame, columns: list[str],
 
 
 def trial_signals(warehouse: Warehouse, *, first_days: int = 7, test_share: float = 0.3,
-                  alpha: float = 0.05, n_bootstrap: int = 200) -> TrialSignals:
+                  alpha: float = 0.05, n_bootstrap: int = 200,
+                  data_end: date | None = None) -> TrialSignals:
     """What predicts that a trial buys: form answers, first-week behaviour, and both.
 
     Parameters
@@ -161,12 +173,19 @@ def trial_signals(warehouse: Warehouse, *, first_days: int = 7, test_share: floa
         False discovery rate of the per-answer tests.
     n_bootstrap
         Bootstrap refits for the intervals of the effects (0 skips them).
+    data_end
+        First day without data (``tenure analyze trials`` passes ``--data-end`` or the inferred
+        end, :func:`tenure.measures.find_data_end`). A purchase on or after it is not known
+        yet, and a trial still running at it without a purchase is left out: its outcome is
+        not known yet either. None: every trial as recorded.
     """
     if first_days < 1:
         raise InputError(f"first_days must be at least 1 (found {first_days}).")
     if not 0 < test_share < 1:
         raise InputError(f"test_share must be between 0 and 1 (found {test_share}).")
     frame, answers, behaviours = trial_rows(warehouse, first_days=first_days)
+    if data_end is not None:
+        frame = _known_outcomes(frame, data_end)
     if frame["purchased"].nunique() < 2:
         raise InputError("every trial has the same outcome (all bought or none did); there is "
                          "nothing to learn about what predicts a purchase yet.")

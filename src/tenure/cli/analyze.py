@@ -10,6 +10,7 @@ import typer
 
 from tenure.cli.app import app
 from tenure.cli.common import ProjectOption, console, open_project
+from tenure.cli.data_end import DataEndOption, resolve_data_end
 from tenure.errors import InputError
 
 if TYPE_CHECKING:
@@ -41,15 +42,14 @@ JsonOption = Annotated[
 AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", help="Observation date YYYY-MM-DD for customer lifetimes (default: "
-                 "the first day without data)."),
+                 "the first day without data, --data-end)."),
 ]
 
 
-def _as_of(warehouse: Warehouse, text: str | None) -> date:
-    from tenure.measures.asof import data_end
-
+def _as_of(end: date, text: str | None) -> date:
+    """``--as-of`` as a date; the end of the data when not given."""
     if text is None:
-        return data_end(warehouse)
+        return end
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -92,6 +92,7 @@ def churn(
                           "causes of the decision rather than its symptoms (0: from the date).")
     ] = 0,
     as_of: AsOfOption = None,
+    data_end: DataEndOption = None,
     bootstrap: Annotated[
         int, typer.Option(help="Bootstrap refits for the intervals of the drivers.")
     ] = 200,
@@ -113,10 +114,11 @@ def churn(
     config, warehouse = open_project(project)
     reach = lead_days + horizon
     with console.status("building the training set and analysing churn"), warehouse:
-        observed = _as_of(warehouse, as_of)
+        end = resolve_data_end(warehouse, data_end)
+        observed = _as_of(end, as_of)
         horizons = (horizon, reach) if lead_days else (horizon,)
         frame = training_set(warehouse, horizons=horizons, definitions=config.definitions,
-                             config=project_measures_config(project))
+                             config=project_measures_config(project), data_end=end)
         if frame.empty:
             raise InputError(f"the training set is empty: no paying account has an as-of date at "
                              f"least {reach} days before the end of the data; load more "
@@ -159,6 +161,7 @@ def onboarding(
         int, typer.Option(help="Days after sign-up a milestone must be reached by.")
     ] = 30,
     as_of: AsOfOption = None,
+    data_end: DataEndOption = None,
     output: OutputOption = None,
     json_path: JsonOption = None,
 ) -> None:
@@ -177,7 +180,8 @@ def onboarding(
                  .aggregate(occurred_at=events.occurred_at.min())
                  .to_pandas())
         accounts = warehouse.table("accounts").select("account_id", "created_at").to_pandas()
-        lifetimes = _lifetimes(warehouse, config, _as_of(warehouse, as_of))
+        observed = _as_of(resolve_data_end(warehouse, data_end), as_of)
+        lifetimes = _lifetimes(warehouse, config, observed)
         analysis = analyze_onboarding(first, accounts, lifetimes, milestones=milestones,
                                       first_value=first_value, within_days=within)
     html, json_file = _paths(project, output, json_path, "onboarding-analysis")
@@ -201,6 +205,7 @@ def trials(
     bootstrap: Annotated[
         int, typer.Option(help="Bootstrap refits for the intervals of the effects.")
     ] = 200,
+    data_end: DataEndOption = None,
     json_path: Annotated[
         Path | None,
         typer.Option("--json", help="JSON file of the results (default "
@@ -217,7 +222,9 @@ def trials(
 
     _, warehouse = open_project(project)
     with console.status("analysing trials"), warehouse:
-        result = trial_signals(warehouse, first_days=first_days, n_bootstrap=bootstrap)
+        end = resolve_data_end(warehouse, data_end)
+        result = trial_signals(warehouse, first_days=first_days, n_bootstrap=bootstrap,
+                               data_end=end)
     table = Table(title="What predicts a purchase (ROC AUC on the later trials)",
                   title_justify="left", header_style="bold")
     for label in ("features", "train trials", "test trials", "ROC AUC"):

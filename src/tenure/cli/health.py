@@ -22,6 +22,7 @@ from tenure.cli.common import (
     progress_bar,
     read_measures_wide,
 )
+from tenure.cli.data_end import DataEndOption, resolve_data_end
 from tenure.errors import InputError
 
 if TYPE_CHECKING:
@@ -184,6 +185,7 @@ def backtest(
         typer.Option("--horizon", help="Days after each as-of date to look for churn and "
                      "expansion (repeat; default 30 and 90)."),
     ] = None,
+    data_end: DataEndOption = None,
     fmt: FormatOption = TableOrJson.table,
 ) -> None:
     """How well each scorecard would have predicted churn and expansion over the history."""
@@ -201,14 +203,15 @@ def backtest(
     with warehouse, _progress() as progress:
         task = progress.add_task("reading measures", total=len(cards) + 3)
         wide = _wide(warehouse)
+        end = resolve_data_end(warehouse, data_end, progress_console)
         progress.update(task, advance=1, description="outcomes (churn and expansion)")
         keys = ["account_id", "as_of_date"]
         # Outcomes depend on the keys and the lines only: no need to carry every measure.
         rows = wide[[*keys, "is_trial"]]
         churn = training_set(warehouse, horizons=horizons, measures=rows, kind="churn",
-                             definitions=config.definitions)
+                             definitions=config.definitions, data_end=end)
         expansion = training_set(warehouse, horizons=horizons, measures=rows,
-                                 kind="expansion", definitions=config.definitions)
+                                 kind="expansion", definitions=config.definitions, data_end=end)
         # churn_date and cancelled_at (when the training set has them) date each churn.
         dating = [c for c in ("churn_date", "cancelled_at") if c in churn.columns]
         outcomes = churn[[*keys, *(f"churned_{h}d" for h in horizons), *dating]].merge(

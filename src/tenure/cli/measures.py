@@ -2,15 +2,47 @@
 
 from __future__ import annotations
 
+from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from tenure.cli.app import app
-from tenure.cli.common import ProjectOption, console, open_project, parse_days, progress_bar
+from tenure.cli.common import (
+    ProjectOption,
+    console,
+    open_project,
+    parse_day,
+    parse_days,
+    progress_bar,
+)
+from tenure.errors import InputError
 
-__all__ = ["measures"]
+__all__ = ["WeekdayName", "measures"]
+
+
+class WeekdayName(StrEnum):
+    """``--weekday``: the day of the week weekly as-of dates fall on."""
+
+    monday = "monday"
+    tuesday = "tuesday"
+    wednesday = "wednesday"
+    thursday = "thursday"
+    friday = "friday"
+    saturday = "saturday"
+    sunday = "sunday"
+
+
+def _as_of_dates(text: str | None) -> list[date] | None:
+    """``--as-of-dates``: comma-separated YYYY-MM-DD dates (None when not given)."""
+    if text is None:
+        return None
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
+        raise InputError("--as-of-dates is empty; give dates as YYYY-MM-DD,YYYY-MM-DD.")
+    return sorted({parse_day(part, "--as-of-dates") for part in parts})  # type: ignore[type-var]
 
 
 @app.command("measures")
@@ -20,11 +52,21 @@ def measures(
         str | None, typer.Option("--from", help="First as-of date, YYYY-MM-DD.")
     ] = None,
     last: Annotated[
-        str | None, typer.Option("--to", help="Last as-of date (included), YYYY-MM-DD.")
+        str | None, typer.Option("--to", help="Last as-of date (included), YYYY-MM-DD "
+                                 "(default: the first day without data).")
     ] = None,
     every: Annotated[
-        int, typer.Option("--every", help="Days between as-of dates (Mondays when weekly).")
+        int, typer.Option("--every", help="Days between as-of dates (on --weekday when a "
+                          "whole number of weeks).")
     ] = 7,
+    weekday: Annotated[
+        WeekdayName, typer.Option("--weekday", help="Day of the week of weekly as-of dates.")
+    ] = WeekdayName.monday,
+    as_of_dates: Annotated[
+        str | None,
+        typer.Option("--as-of-dates", help="Explicit as-of dates instead of a grid, "
+                     "comma-separated: 2025-01-05,2025-02-02."),
+    ] = None,
     measures_file: Annotated[
         Path | None,
         typer.Option(
@@ -34,7 +76,8 @@ def measures(
     ] = None,
 ) -> None:
     """Compute per-account measures at regular as-of dates into tables measures and
-    measures_wide."""
+    measures_wide. With --from, --to or --as-of-dates only those dates are replaced; every
+    other stored date is kept."""
     import pyarrow as pa
 
     from tenure.measures import (
@@ -43,13 +86,23 @@ def measures(
         project_measures_config,
         wide_measures,
     )
+    from tenure.measures.asof import Weekday, find_data_end
+    from tenure.measures.store import write_measures
 
     settings, warehouse = open_project(project)
     config = (
         load_measures_config(measures_file) if measures_file else project_measures_config(project)
     )
     start, end = parse_days(first, last)
+    dates = _as_of_dates(as_of_dates)
+    if dates is not None and (start or end):
+        raise InputError("give either --as-of-dates or --from/--to, not both.")
+    partial = dates is not None or start is not None or end is not None
     with warehouse, progress_bar() as progress:
+        if dates is None and end is None:
+            found = find_data_end(warehouse)
+            console.print(found.describe("--to"), highlight=False, soft_wrap=True)
+            end = found.day
         task = progress.add_task("finding who to measure", total=len(config.measures) + 1)
         started: list[str] = []
 
@@ -60,20 +113,22 @@ def measures(
             progress.update(task, description=f"measure {name}")
 
         tables = measure_tables(
-            warehouse, config=config, start=start, end=end, frequency_days=every,
+            warehouse, config=config, as_of_dates=dates, start=start, end=end,
+            frequency_days=every, weekday=Weekday[weekday.value],
             definitions=settings.definitions, progress=step,
         )
         progress.advance(task)
         progress.update(task, description="writing measures and measures_wide")
         tidy = pa.concat_tables([table.to_pyarrow() for table in tables.values()])
         wide = wide_measures(tidy.to_pandas(), config=config)
-        warehouse.replace_tables(
-            {"measures": tidy, "measures_wide": pa.Table.from_pandas(wide, preserve_index=False)}
-        )
+        write_measures(warehouse, tidy, wide, config=config, keep_other_dates=partial)
+        stored = (warehouse.table("measures_wide").count().execute() if partial else None)
         progress.advance(task)
-    dates = sorted(set(wide["as_of_date"]))
+    written = sorted(set(wide["as_of_date"]))
     console.print(
         f"wrote {tidy.num_rows:,} rows to [bold]measures[/] and {len(wide):,} to "
-        f"[bold]measures_wide[/]: {len(config.measures)} measures, {len(dates)} as-of dates"
-        + (f" from {dates[0]} to {dates[-1]}" if dates else "")
+        f"[bold]measures_wide[/]: {len(config.measures)} measures, {len(written)} as-of dates"
+        + (f" from {written[0]} to {written[-1]}" if written else "")
     )
+    if partial:
+        console.print(f"other as-of dates kept: measures_wide holds {stored:,} rows in all")

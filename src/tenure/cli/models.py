@@ -24,6 +24,7 @@ from tenure.cli.common import (
     progress_bar,
     read_measures_wide,
 )
+from tenure.cli.data_end import DataEndOption, resolve_data_end
 from tenure.errors import InputError
 
 __all__ = ["ModelKind", "score", "train"]
@@ -101,22 +102,27 @@ def train(
         int, typer.Option("--horizon", help="Days after each as-of date over which outcomes "
                           "are observed.", min=1)
     ] = 90,
+    data_end: DataEndOption = None,
 ) -> None:
     """Fit the churn, expansion, conversion and advocacy models on the stored measures, pick
-    each by a time-ordered backtest, and keep them in PROJECT/models."""
+    each by a time-ordered backtest, and keep them in PROJECT/models (the set switches in
+    whole when the run completes; an interrupted run leaves the previous set)."""
     from tenure.models import OUTCOME_MODELS, churn_events, features_and_labels, training_set
-    from tenure.models.store import save_model
+    from tenure.models.store import ModelRun
 
     kinds = _kinds(models)
     settings, warehouse = open_project(project)
     results: dict[str, dict[str, Any]] = {}
-    with warehouse, progress_bar() as progress:
+    # The models of this run switch in together when it completes, or not at all.
+    run_set = ModelRun(Path(project), replaces=[k.value for k in kinds])
+    with warehouse, progress_bar() as progress, run_set as run:
         wide = read_measures_wide(warehouse)
+        end = resolve_data_end(warehouse, data_end)
         task = progress.add_task("training", total=2 * len(kinds))
         for kind in kinds:
             progress.update(task, description=f"{kind}: training set")
             frame = training_set(warehouse, horizons=(horizon,), measures=wide, kind=kind.value,
-                                 definitions=settings.definitions)
+                                 definitions=settings.definitions, data_end=end)
             progress.advance(task)
             progress.update(task, description=f"{kind}: backtest and fit ({len(frame):,} rows)")
             X, y = features_and_labels(frame, kind.value, horizon)
@@ -140,9 +146,14 @@ def train(
                 "as_of_last": str(max(frame["as_of_date"])),
                 "evaluation": getattr(model, "evaluation_", {}),
             }
-            save_model(Path(project), kind.value, model, meta)
+            run.save(kind.value, model, meta)
             results[kind.value] = meta
             progress.advance(task)
+    if run.dropped:
+        console.print(f"left out of the new set of models: {', '.join(run.dropped)} (trained "
+                      "earlier, skipped now; an older model is not mixed with this run's)")
+    if not results:
+        console.print("no model trained; the models kept earlier are unchanged")
     if results:
         console.print(_evaluation_table(results))
         for meta in results.values():
@@ -170,13 +181,14 @@ def score(
 
     from tenure.measures import project_measures_config
     from tenure.models.scoring import latest_as_of, score_accounts, scores_table
-    from tenure.models.store import load_model, stored_kinds
+    from tenure.models.store import load_models
 
-    kinds = stored_kinds(Path(project))
+    # Every model from one train run's set, even if a train finishes meanwhile.
+    stored = load_models(Path(project))
+    kinds = list(stored)
     if not kinds:
         raise InputError(f"no trained model in {Path(project) / 'models'}; run "
                          f"`tenure train --project {project}` first.")
-    stored = {kind: load_model(Path(project), kind) for kind in kinds}
     settings, warehouse = open_project(project)
     with warehouse, progress_bar() as progress:
         wide = read_measures_wide(warehouse)

@@ -4,7 +4,7 @@
 ``wide_measures`` pivots it for modelling. See ``docs/measures.md``.
 """
 
-from tenure.measures.asof import as_of_grid, data_end
+from tenure.measures.asof import DataEnd, Weekday, as_of_grid, data_end, find_data_end
 from tenure.measures.compute import (
     compute_measures,
     measure_tables,
@@ -19,18 +19,23 @@ from tenure.measures.config import (
     load_measures_config,
     project_measures_config,
 )
+from tenure.measures.store import write_measures
 
 __all__ = [
     "MEASURES_FILE",
+    "DataEnd",
     "MeasureKind",
     "MeasuresConfig",
+    "Weekday",
     "as_of_grid",
     "compute_measures",
     "data_end",
     "default_measures_config",
+    "find_data_end",
     "load_measures_config",
     "measure_tables",
     "project_measures_config",
     "resolve_as_of_dates",
     "wide_measures",
+    "write_measures",
 ]

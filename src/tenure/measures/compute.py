@@ -26,7 +26,7 @@ from tenure.config import RevenueDefinitions
 from tenure.errors import InputError
 from tenure.measures import account, milestones, support
 from tenure.measures._scratch import materialise
-from tenure.measures.asof import as_of_grid, cutoffs_table, data_end, data_start
+from tenure.measures.asof import Weekday, as_of_grid, cutoffs_table, data_end, data_start
 from tenure.measures.config import (
     TEXT_KINDS,
     MeasureKind,
@@ -56,9 +56,11 @@ def resolve_as_of_dates(
     start: date | None = None,
     end: date | None = None,
     frequency_days: int = 7,
+    weekday: Weekday | int = Weekday.monday,
 ) -> list[date]:
     """The as-of dates asked for, or a grid from ``start`` (default: first service day) to
-    ``end`` (default: the first day without data), every ``frequency_days`` (Mondays if weekly).
+    ``end`` (default: the first day without data), every ``frequency_days`` (on ``weekday``,
+    default Monday, when weekly).
     """
     if as_of_dates is not None:
         if not as_of_dates:
@@ -66,7 +68,7 @@ def resolve_as_of_dates(
         return sorted(set(as_of_dates))
     first = start or data_start(warehouse)
     last = end or data_end(warehouse)
-    dates = as_of_grid(first, last, frequency_days)
+    dates = as_of_grid(first, last, frequency_days, weekday)
     if not dates:
         raise InputError(
             f"no as-of date between {first} and {last} every {frequency_days} days; "
@@ -259,6 +261,7 @@ def measure_tables(
     start: date | None = None,
     end: date | None = None,
     frequency_days: int = 7,
+    weekday: Weekday | int = Weekday.monday,
     definitions: RevenueDefinitions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, ir.Table]:
@@ -269,7 +272,8 @@ def measure_tables(
     """
     config = config or default_measures_config()
     dates = resolve_as_of_dates(
-        warehouse, as_of_dates=as_of_dates, start=start, end=end, frequency_days=frequency_days
+        warehouse, as_of_dates=as_of_dates, start=start, end=end,
+        frequency_days=frequency_days, weekday=weekday,
     )
     plan = _Plan(warehouse, config, dates, definitions or RevenueDefinitions())
     tables = {}
@@ -297,6 +301,7 @@ def compute_measures(
     start: date | None = None,
     end: date | None = None,
     frequency_days: int = 7,
+    weekday: Weekday | int = Weekday.monday,
     definitions: RevenueDefinitions | None = None,
 ) -> ir.Table:
     """Every measure for every measured account at every as-of date, as a tidy Ibis table.
@@ -309,7 +314,7 @@ def compute_measures(
         The measures; default the built-in ones (``tenure/measures/defaults.yaml``).
     as_of_dates
         Explicit as-of dates; otherwise a grid from ``start`` to ``end`` (both included) every
-        ``frequency_days`` days, on Mondays when weekly.
+        ``frequency_days`` days, on ``weekday`` (default Monday) when weekly.
     definitions
         Customer definitions: ``churn_recognition`` decides when a cancelled line stops
         counting (the other settings need the future and are not used for measures).
@@ -331,7 +336,7 @@ def compute_measures(
     """
     tables = measure_tables(
         warehouse, config=config, as_of_dates=as_of_dates, start=start, end=end,
-        frequency_days=frequency_days, definitions=definitions,
+        frequency_days=frequency_days, weekday=weekday, definitions=definitions,
     )
     return ibis.union(*tables.values())
 
