@@ -172,12 +172,12 @@ def score(
     from tenure.models.scoring import latest_as_of, score_accounts, scores_table
     from tenure.models.store import load_model, stored_kinds
 
+    settings, warehouse = open_project(project)  # first: a mistyped --project says so
     kinds = stored_kinds(Path(project))
     if not kinds:
         raise InputError(f"no trained model in {Path(project) / 'models'}; run "
                          f"`tenure train --project {project}` first.")
     stored = {kind: load_model(Path(project), kind) for kind in kinds}
-    settings, warehouse = open_project(project)
     with warehouse, progress_bar() as progress:
         wide = read_measures_wide(warehouse)
         if history and as_of:
