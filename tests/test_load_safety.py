@@ -43,6 +43,9 @@ def test_a_header_only_export_cannot_empty_a_loaded_table(warehouse, tmp_path):
 
     report = load(warehouse, truncated, allow_shrink=True)
     assert report.rows_loaded["subscriptions"] == 0
+    assert report.warnings == [
+        ("subscriptions.csv: replaced table subscriptions (2 rows, 2 accounts) with 0 rows "
+        "(0 accounts), emptying it (--allow-shrink)")]
     assert rows(warehouse, "SELECT count(*) FROM subscriptions") == [(0,)]
 
 
@@ -92,6 +95,12 @@ def test_a_table_whose_file_is_absent_is_not_dropped_without_drop_missing(wareho
         "drop it; add tickets.csv (.parquet or .jsonl), pass --keep-missing to keep the loaded "
         "table, or --drop-missing to drop it")]
     assert snapshot(warehouse) == before
+    # a file named like the table in a format Tenure does not read is pointed out
+    write_folder(base_only, {"tickets.xlsx": b"PK"})
+    with pytest.raises(ValidationError, match=r"has no file in .* \(tickets\.xlsx is not a "
+                                              r"\.csv, \.parquet or \.jsonl file\)"):
+        load(warehouse, base_only)
+    write_folder(base_only, {"tickets.xlsx": None})
     report = load(warehouse, base_only, drop_missing=True)
     assert report.dropped == ["tickets"]
     assert "tickets" not in {r[0] for r in rows(warehouse, "SHOW TABLES")}

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from tenure.errors import InputError
 from tenure.schema import TABLES
 from tenure.sources.problems import Problem
-from tenure.sources.readers import FORMATS
+from tenure.sources.readers import FORMATS, UNFINISHED_SUFFIXES
 from tenure.sources.sql import quote
 
 if TYPE_CHECKING:
@@ -168,11 +168,13 @@ def _readable_files(source_dir: Path, table: str) -> list[str]:
 
 
 def _lookalikes(source_dir: Path, table: str) -> str:
-    """Files of the folder named like the table but in a format Tenure does not read."""
+    """Files of the folder named like the table but in a format Tenure does not read
+    (unfinished copies have their own problem)."""
     stems = {table, *TABLES[table].aliases}
     names = sorted(p.name for p in source_dir.iterdir() if p.is_file()
                    and p.name.split(".")[0].lower() in stems
-                   and p.suffix.lower() not in FORMATS)
+                   and p.suffix.lower() not in FORMATS
+                   and not p.name.lower().endswith(UNFINISHED_SUFFIXES))
     return f" ({', '.join(names)} is not a .csv, .parquet or .jsonl file)" if names else ""
 
 
