@@ -145,6 +145,17 @@ def test_an_unfinished_file_is_refused_and_named(warehouse, tmp_path, unfinished
     assert snapshot(warehouse) == before
 
 
+def test_quarantine_rejecting_most_rows_counts_as_shrinking(warehouse, tmp_path):
+    load(warehouse, write_folder(tmp_path / "v1", BASE))
+    negative = SUB_HEADER + ("S1,A1,pro,-49.00,2024-01-05,\n"
+                             "S2,A2,basic,-19.99,2024-02-10,2024-06-10\n")
+    folder = write_folder(tmp_path / "v2", {**BASE, "subscriptions.csv": negative})
+    with pytest.raises(ValidationError, match=r"would replace table subscriptions \(2 rows, 2 "
+                                              r"accounts\) with 0 rows \(0 accounts\)"):
+        load(warehouse, folder, quarantine=True)
+    assert rows(warehouse, "SELECT count(*) FROM subscriptions") == [(2,)]
+
+
 # --- 2. dates written as timestamps at midnight ----------------------------------------------
 
 
@@ -251,7 +262,7 @@ def no_sql_preparation(monkeypatch):
 def test_a_failed_first_load_leaves_no_warehouse_file(tmp_path, no_sql_preparation):
     project = tmp_path / "project"
     project.mkdir()
-    (project / "tenure.yaml").write_text("warehouse: warehouse.duckdb\n")
+    (project / "tenure.yaml").write_text("warehouse: wh/warehouse.duckdb\n")
     broken = write_folder(tmp_path / "broken", {
         **BASE, "subscriptions.csv": SUBSCRIPTIONS + "S3,A1,addon,-12.00,2024-03-01,\n"})
     result = _invoke("load", str(broken), "--project", str(project), "--as-of", "2025-01-01")
@@ -262,10 +273,11 @@ def test_a_failed_first_load_leaves_no_warehouse_file(tmp_path, no_sql_preparati
     good = write_folder(tmp_path / "good", BASE)
     assert _invoke("load", str(good), "--project", str(project),
                    "--as-of", "2025-01-01").exit_code == 0
-    files = {p.name: p.read_bytes() for p in project.iterdir() if p.is_file()}
+    files = {p.name: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    assert "warehouse.duckdb" in files
     result = _invoke("load", str(broken), "--project", str(project), "--as-of", "2025-01-01")
     assert result.exit_code == 2
-    assert {p.name: p.read_bytes() for p in project.iterdir() if p.is_file()} == files
+    assert {p.name: p.read_bytes() for p in project.rglob("*") if p.is_file()} == files
 
 
 @pytest.mark.parametrize("command", [

@@ -102,6 +102,8 @@ def _removed_unless_loaded(path: Path) -> Iterator[_Outcome]:
     """
     companions = [path, path.with_name(path.name + ".wal")]
     created = [not p.exists() for p in companions]
+    # folders the warehouse setting names (warehouse: wh/warehouse.duckdb) that do not exist yet
+    folders = [f for f in path.parents if not f.exists()]
     outcome = _Outcome()
     try:
         yield outcome
@@ -110,6 +112,9 @@ def _removed_unless_loaded(path: Path) -> Iterator[_Outcome]:
             for companion, new in zip(companions, created, strict=True):
                 if new:
                     companion.unlink(missing_ok=True)
+            for folder in folders:  # innermost first
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
 
 
 def prepare_revenue_sql(warehouse: Warehouse, config: ProjectConfig) -> None:
