@@ -332,8 +332,9 @@ class _LoadRun:
             t: (st.source.name, f"{quote(st.relation)} s" + (
                 f" WHERE {self._accepted(t)}" if quarantine else ""))
             for t, st in self.staged.items()}
+        # a required table's absence is already a problem of its own
         absent = sorted(t for t in TABLES if t in existing and t not in sources
-                        and t not in self.kept)
+                        and t not in self.kept and t not in REQUIRED_TABLES)
         problems, warnings = replacement_problems(self.con, incoming, absent, self.source_dir,
                                                   self.policy)
         self.file_problems.extend(problems)
