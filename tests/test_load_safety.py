@@ -323,3 +323,16 @@ def test_load_into_a_missing_project_folder_says_to_init_it(tmp_path, no_sql_pre
     result = _invoke("load", str(good), "--project", str(typo), "--as-of", "2025-01-01")
     assert result.exit_code == 0, result.output
     assert (typo / "warehouse.duckdb").is_file()
+
+
+def test_a_tab_separated_file_gets_a_hint_that_loads_as_written(warehouse, tmp_path):
+    tabs = "account_id\tcreated_at\nA1\t2024-01-05\nA2\t2024-02-10\n"
+    folder = write_folder(tmp_path / "src", {**BASE, "accounts.csv": tabs})
+    with pytest.raises(ValidationError) as caught:
+        load(warehouse, folder)
+    hint = _messages(caught)[0].split("; ")[-1]
+    assert hint == 'set `delimiter: "\\t"` in the mapping (tables.accounts.delimiter)'
+    # the hint, pasted into the mapping, is valid YAML for a tab
+    yaml_text = hint.split("`")[1]
+    write_folder(folder, {"mapping.yaml": f"tables:\n  accounts:\n    {yaml_text}\n"})
+    assert load(warehouse, folder).rows_loaded["accounts"] == 2

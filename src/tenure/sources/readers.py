@@ -285,7 +285,7 @@ def _oversized_field(source: SourceFile, line: int) -> Problem:
         for _ in range(line - 1):
             fh.readline()
         text = fh.readline()
-    # the start of the oversized value: after the last delimiter before a long run of text
+    # the longest field of the line is the one that runs on
     value = max(text.split(source.delimiter), key=len).lstrip('"')
     return Problem(
         source.name, line, None, None,
@@ -300,14 +300,15 @@ def _check_delimiter(source: SourceFile, header: list[str]) -> None:
     """A one-column header holding another usual separator: the file's delimiter is not set."""
     if len(header) != 1:
         return
-    for separator, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+    # YAML reads "\t" as a tab only in double quotes
+    for separator, name, yaml in ((";", "semicolon", "';'"), ("\t", "tab", '"\\t"'),
+                                  ("|", "pipe", "'|'"), (",", "comma", "','")):
         if separator != source.delimiter and separator in header[0]:
-            shown = "\\t" if separator == "\t" else separator
             raise _FileProblem(Problem(
                 source.name, 1, None, None,
                 f"has a single column {header[0]!r} in its header: this file looks "
                 f"{name}-separated",
-                f"set `delimiter: '{shown}'` in the mapping (tables.{source.table}.delimiter)"))
+                f"set `delimiter: {yaml}` in the mapping (tables.{source.table}.delimiter)"))
 
 
 def _jsonl_rows(
