@@ -175,14 +175,15 @@ def test_midnight_timestamps_load_as_dates(warehouse, tmp_path):
     (folder / "spend.csv").write_text("month,sales_marketing,cost_of_service\n"
                                       "2024-01-01 00:00:00,1.00,1.00\n"
                                       "2024-02-01T00:00:00,1.00,1.00\n"
-                                      "2024-03-01T00:00,1.00,1.00\n")
+                                      "2024-03-01T00:00,1.00,1.00\n"
+                                      "2024-04-01T00:00:00.000+02:00,1.00,1.00\n")
     load(warehouse, folder)
     assert rows(warehouse, "SELECT subscription_id, start_date, end_date FROM subscriptions "
                            "ORDER BY 1") == [
         ("S1", date(2024, 1, 5), None), ("S2", date(2024, 2, 10), date(2024, 6, 10)),
         ("S3", date(2024, 2, 10), None)]
     assert rows(warehouse, "SELECT month FROM spend ORDER BY 1") == [
-        (date(2024, 1, 1),), (date(2024, 2, 1),), (date(2024, 3, 1),)]
+        (date(2024, 1, 1),), (date(2024, 2, 1),), (date(2024, 3, 1),), (date(2024, 4, 1),)]
 
 
 def test_a_time_of_day_in_a_date_column_is_named_with_the_right_fix(warehouse, tmp_path):

@@ -31,8 +31,9 @@ _NAIVE_TIMESTAMPS = {"TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"}
 
 #: Regular expression of an ISO date (for DuckDB's ``regexp_full_match``).
 ISO_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
-#: A time of exactly midnight after an ISO date (``' 00:00'``, ``'T00:00:00.000'``, ``...Z``).
-MIDNIGHT = "[ T]00:00(:00(\\.0+)?)?(Z|[+-]00(:?00)?)?"
+#: A time of exactly midnight after an ISO date (``' 00:00'``, ``'T00:00:00.000'``, ``...Z``);
+#: with an offset it is still the day written (local midnight starts that day).
+MIDNIGHT = "[ T]00:00(:00(\\.0+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?"
 #: An ISO date followed by a time of day (a timestamp where a date is expected).
 WITH_TIME = ISO_DATE + "[ T][0-9]{2}:[0-9]{2}.*"
 
