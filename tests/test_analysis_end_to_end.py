@@ -109,6 +109,9 @@ def test_api_on_the_training_set_and_lifetimes(project: Path):
 
 
 def test_a_missing_warehouse_table_is_a_clear_error(tmp_path: Path):
+    empty = Warehouse(tmp_path / "warehouse.duckdb")
+    empty.con.list_tables()  # a project whose warehouse has no table yet
+    empty.close()
     result = CliRunner().invoke(app, ["analyze", "churn", "--project", str(tmp_path)])
     assert result.exit_code != 0
     assert "load it first" in str(result.exception)

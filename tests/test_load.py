@@ -184,7 +184,7 @@ def test_quarantine_cannot_skip_a_missing_column(warehouse, tmp_path):
     assert snapshot(warehouse)["(temporary objects left behind)"] == [(0, 0)]
 
 
-def test_absent_tables_are_dropped_unless_kept(warehouse, tmp_path):
+def test_absent_tables_are_dropped_when_asked_or_kept(warehouse, tmp_path):
     tickets = "ticket_id,account_id,opened_at\nT1,A1,2024-05-01\n"
     load(warehouse, write_folder(tmp_path / "full", {**BASE, "tickets.csv": tickets}))
     base_only = write_folder(tmp_path / "base", BASE)
@@ -193,7 +193,7 @@ def test_absent_tables_are_dropped_unless_kept(warehouse, tmp_path):
     assert kept.kept == ["tickets"]
     assert rows(warehouse, "SELECT ticket_id FROM tickets") == [("T1",)]
 
-    dropped = load(warehouse, base_only)
+    dropped = load(warehouse, base_only, drop_missing=True)  # a drop must be confirmed
     assert dropped.dropped == ["tickets"]
     assert any("table tickets was dropped" in w for w in dropped.warnings)
     assert "tickets" not in warehouse.con.con.execute("SHOW TABLES").fetchall()[0]

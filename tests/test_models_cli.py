@@ -37,12 +37,20 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_score_before_train_says_to_train(tmp_path: Path):
+    _empty_warehouse(tmp_path)  # a project, with no model yet
     with pytest.raises(InputError, match=r"no trained model.*tenure train"):
         RUNNER.invoke(app, ["score", "--project", str(tmp_path)], catch_exceptions=False)
 
 
+def _empty_warehouse(project: Path) -> None:
+    """Create the warehouse file of a project that has loaded nothing yet."""
+    warehouse = Warehouse(project / "warehouse.duckdb")
+    warehouse.con.list_tables()  # connecting creates the file
+    warehouse.close()
+
+
 def test_train_without_measures_says_to_measure(tmp_path: Path):
-    Warehouse(tmp_path / "warehouse.duckdb").close()
+    _empty_warehouse(tmp_path)
     with pytest.raises(WarehouseError, match="run `tenure measures` first"):
         RUNNER.invoke(app, ["train", "--project", str(tmp_path)], catch_exceptions=False)
 

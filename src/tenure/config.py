@@ -193,6 +193,15 @@ class ProjectConfig(BaseModel):
         max_length=3,
         description="ISO 4217 code every amount is reported in (others converted by fx_rates).",
     )
+    load_max_shrink: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description=(
+            "Share of a loaded table's rows, or of its accounts, a load may remove without "
+            "--allow-shrink; a load that would remove more (or empty the table) stops."
+        ),
+    )
     definitions: RevenueDefinitions = Field(
         default_factory=RevenueDefinitions,
         description="Customer definitions used by the revenue metrics.",

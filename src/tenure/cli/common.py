@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tenure.config import ProjectConfig, load_config
+from tenure.config import CONFIG_FILE, ProjectConfig, load_config
 from tenure.errors import InputError, WarehouseError
 from tenure.warehouse import Warehouse
 
@@ -22,6 +22,7 @@ __all__ = [
     "FormatOption",
     "ProjectOption",
     "TableOrJson",
+    "check_project",
     "console",
     "open_project",
     "parse_day",
@@ -52,10 +53,40 @@ ProjectOption = Annotated[
 ]
 
 
-def open_project(project: Path) -> tuple[ProjectConfig, Warehouse]:
-    """Read the project's settings and open its warehouse (a DuckDB file inside the folder)."""
+def open_project(project: Path, *, require_warehouse: bool = True,
+                 ) -> tuple[ProjectConfig, Warehouse]:
+    """Read the project's settings and open its warehouse (a DuckDB file inside the folder).
+
+    The folder must exist and, unless ``require_warehouse`` is off (``tenure load``, which
+    creates the warehouse), hold its warehouse file: a mistyped ``--project`` is refused before
+    anything is created.
+    """
     config = load_config(project)
+    check_project(Path(project), config, require_warehouse=require_warehouse)
     return config, Warehouse(Path(project) / config.warehouse)
+
+
+def check_project(project: Path, config: ProjectConfig, *, require_warehouse: bool) -> None:
+    """Refuse a project folder that does not exist, or that has no warehouse when one is needed.
+
+    Raises
+    ------
+    WarehouseError
+        Naming the folder (or warehouse file) and the command that makes it.
+    """
+    fix = (f"check --project, or create the project with `tenure init --project {project}` and "
+           f"load your data with `tenure load DIR --project {project}`")
+    if not project.is_dir():
+        raise WarehouseError(f"{project} is not a Tenure project: the folder does not exist; "
+                             f"{fix}")
+    warehouse = project / config.warehouse
+    if not require_warehouse or warehouse.is_file():
+        return
+    if not (project / CONFIG_FILE).is_file():
+        raise WarehouseError(f"{project} is not a Tenure project: it has no {CONFIG_FILE} and no "
+                             f"warehouse ({config.warehouse}); {fix}")
+    raise WarehouseError(f"{project} has no warehouse yet ({warehouse}); load your data first: "
+                         f"`tenure load DIR --project {project}`")
 
 
 def parse_day(text: str | None, option: str) -> date | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -56,22 +59,62 @@ def load(
         "--as-of", help="Date the export describes; later dates are rejected (default: now).")]
         = None,
     keep_missing: Annotated[bool, typer.Option(
-        help="Keep tables loaded earlier whose file is absent (default: drop them).")] = False,
+        help="Keep tables loaded earlier whose file is absent.")] = False,
+    drop_missing: Annotated[bool, typer.Option(
+        help="Drop tables loaded earlier whose file is absent (without this or --keep-missing, "
+             "such a table stops the load).")] = False,
+    allow_shrink: Annotated[bool, typer.Option(
+        help="Let the load empty a loaded table, or remove more of its rows or accounts than "
+             "the setting load_max_shrink allows (default: such a load stops).")] = False,
 ) -> None:
     """Validate every file, then load them all in one transaction (or nothing)."""
-    config, warehouse = open_project(project)
-    with warehouse:
+    when = parse_as_of(as_of) if as_of else None
+    config, warehouse = open_project(project, require_warehouse=False)
+    with _removed_unless_loaded(Path(warehouse.path)) as outcome, warehouse:
         try:
             report = load_directory(
                 warehouse, source_dir, mapping=mapping,
                 reporting_currency=config.reporting_currency, quarantine=quarantine,
-                as_of=parse_as_of(as_of) if as_of else None,
-                rejects_path=Path(project) / REJECTS_FILE, keep_missing=keep_missing)
+                as_of=when, rejects_path=Path(project) / REJECTS_FILE,
+                keep_missing=keep_missing, drop_missing=drop_missing,
+                allow_shrink=allow_shrink, max_shrink=config.load_max_shrink)
         except ValidationError as exc:
             _print_problems(exc)
             raise typer.Exit(2) from None
+        outcome.loaded = True
         _print_report(report, Path(project))
         prepare_revenue_sql(warehouse, config)
+
+
+@dataclass
+class _Outcome:
+    loaded: bool = False
+
+
+@contextmanager
+def _removed_unless_loaded(path: Path) -> Iterator[_Outcome]:
+    """A first load that fails leaves no warehouse file (nor DuckDB's ``.wal``) behind, so the
+    project looks as it did before and the next command does not find an empty warehouse.
+
+    The files are removed on the way out (after the warehouse is closed), only if this load
+    created them and wrote nothing. A later load needs nothing here: its single transaction
+    leaves the file as it was.
+    """
+    companions = [path, path.with_name(path.name + ".wal")]
+    created = [not p.exists() for p in companions]
+    # folders the warehouse setting names (warehouse: wh/warehouse.duckdb) that do not exist yet
+    folders = [f for f in path.parents if not f.exists()]
+    outcome = _Outcome()
+    try:
+        yield outcome
+    finally:
+        if not outcome.loaded:
+            for companion, new in zip(companions, created, strict=True):
+                if new:
+                    companion.unlink(missing_ok=True)
+            for folder in folders:  # innermost first
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
 
 
 def prepare_revenue_sql(warehouse: Warehouse, config: ProjectConfig) -> None:

@@ -183,13 +183,13 @@ def score(
     from tenure.models.scoring import latest_as_of, score_accounts, scores_table
     from tenure.models.store import load_models
 
+    settings, warehouse = open_project(project)  # first: a mistyped --project says so
     # Every model from one train run's set, even if a train finishes meanwhile.
     stored = load_models(Path(project))
     kinds = list(stored)
     if not kinds:
         raise InputError(f"no trained model in {Path(project) / 'models'}; run "
                          f"`tenure train --project {project}` first.")
-    settings, warehouse = open_project(project)
     with warehouse, progress_bar() as progress:
         wide = read_measures_wide(warehouse)
         if history and as_of:

@@ -65,10 +65,12 @@ def demo(
     console.print(f"wrote the demo business's files to {data}")
 
     console.rule("2. load it into the warehouse")
-    config, warehouse = open_project(project)
+    config, warehouse = open_project(project, require_warehouse=False)
     with warehouse:
+        # the demo's folder holds only what the demo wrote: a new run replaces it whole
         load_report = load_directory(
-            warehouse, data, reporting_currency=config.reporting_currency
+            warehouse, data, reporting_currency=config.reporting_currency,
+            allow_shrink=True, drop_missing=True,
         )
         console.print(load_report.summary() if hasattr(load_report, "summary") else load_report)
         # As `tenure load` does: the next `tenure metrics --by ...` on the demo compiles nothing.

@@ -70,6 +70,12 @@ class TableMapping(BaseModel):
     money_in_minor_units: bool = Field(
         False, description="Money columns hold whole minor units (cents), e.g. 1250 for 12.50."
     )
+    delimiter: str = Field(
+        ",",
+        min_length=1,
+        max_length=1,
+        description="Field separator of a CSV file, e.g. ';' for a semicolon-separated export.",
+    )
     billed_amount: str | None = Field(
         None,
         description=(

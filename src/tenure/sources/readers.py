@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,7 +30,17 @@ from tenure.sources.sql import literal, quote
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["FORMATS", "LARGE_TEXT_BYTES", "RawSource", "SourceFile", "locate_sources", "read_raw"]
+__all__ = [
+    "FORMATS",
+    "LARGE_TEXT_BYTES",
+    "UNFINISHED_PREFIXES",
+    "UNFINISHED_SUFFIXES",
+    "RawSource",
+    "SourceFile",
+    "locate_sources",
+    "read_raw",
+    "unfinished_files",
+]
 
 #: File suffixes Tenure reads, by format.
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl"}
@@ -44,6 +55,8 @@ class SourceFile:
 
     table: str
     path: Path
+    #: Field separator of a CSV file (the mapping's ``delimiter``).
+    delimiter: str = ","
 
     @property
     def format(self) -> str:
@@ -76,15 +89,21 @@ def locate_sources(
     """Find the file of each canonical table in ``source_dir``.
 
     A table's file is the one its mapping names, else ``<table>.csv``, ``.parquet`` or
-    ``.jsonl`` (or the same for one of the table's aliases). Two candidates for one table is a
-    problem: Tenure never guesses which export is current.
+    ``.jsonl`` (or the same for one of the table's aliases), matched whatever the case of the
+    name (``events.CSV``, ``Accounts.Parquet``). Two candidates for one table is a problem:
+    Tenure never guesses which export is current. So is an unfinished or temporary copy of a
+    table's file (see :func:`unfinished_files`).
     """
     found: dict[str, SourceFile] = {}
     problems: list[Problem] = []
+    by_lower = _files_by_lower_name(source_dir)
     for table, spec in TABLES.items():
-        named = mapping.for_table(table).file
+        tm = mapping.for_table(table)
+        named = tm.file
         if named is not None:
             path = source_dir / named
+            if not path.is_file() and len(by_lower.get(named.lower(), [])) == 1:
+                path = by_lower[named.lower()][0]  # the mapping's name in another case
             if not path.is_file():
                 problems.append(Problem(
                     named, None, None, None,
@@ -95,11 +114,10 @@ def locate_sources(
                     named, None, None, None, f"has an unsupported suffix {path.suffix!r}",
                     "save it as .csv, .parquet or .jsonl (JSON lines)"))
             else:
-                found[table] = SourceFile(table, path)
+                found[table] = SourceFile(table, path, tm.delimiter)
             continue
-        candidates = [source_dir / f"{stem}{suffix}" for stem in (table, *spec.aliases)
-                      for suffix in FORMATS]
-        present = [p for p in candidates if p.is_file()]
+        present = [p for stem in (table, *spec.aliases) for suffix in FORMATS
+                   for p in by_lower.get(f"{stem}{suffix}", [])]
         if len(present) > 1:
             problems.append(Problem(
                 present[0].name, None, None, None,
@@ -107,8 +125,61 @@ def locate_sources(
                 "keep one file per table (or name the one to load in the mapping: "
                 f"tables.{table}.file)"))
         elif present:
-            found[table] = SourceFile(table, present[0])
+            found[table] = SourceFile(table, present[0], tm.delimiter)
+    problems += unfinished_files(source_dir, mapping)
     return found, problems
+
+
+#: Prefixes and suffixes of files that are not finished exports: an interrupted write
+#: (``events.parquet.partial``, a browser's ``.crdownload``), or an editor's lock file
+#: (Excel's ``~$accounts.csv``, LibreOffice's ``.~lock.accounts.csv#``).
+UNFINISHED_PREFIXES = ("~$", ".~lock.")
+UNFINISHED_SUFFIXES = (".partial", ".part", ".tmp", ".crdownload", "#")
+
+
+def unfinished_files(source_dir: Path, mapping: Mapping) -> list[Problem]:
+    """Problems for unfinished or temporary copies of a table's file in ``source_dir``.
+
+    Such a file means the export is not complete (or the file is open in an editor): loading
+    without it would drop or shrink its table, loading it would read half a file. Temporary
+    files unrelated to any table (``notes.docx.tmp``) are left alone.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "events.parquet.partial").write_bytes(b"PAR1")
+    >>> [p.file for p in unfinished_files(folder, Mapping())]
+    ['events.parquet.partial']
+    """
+    stems = {stem.lower(): table for table, spec in TABLES.items()
+             for stem in (table, *spec.aliases)}
+    named = {tm.file.lower(): table for table, tm in mapping.tables.items() if tm.file}
+    problems = []
+    for path in sorted(source_dir.iterdir()):
+        name = path.name
+        meant = name
+        for prefix in UNFINISHED_PREFIXES:
+            meant = meant[len(prefix):] if meant.startswith(prefix) else meant
+        for suffix in UNFINISHED_SUFFIXES:
+            meant = meant[:-len(suffix)] if meant.lower().endswith(suffix) else meant
+        if meant == name or not path.is_file():
+            continue
+        table = named.get(meant.lower()) or stems.get(meant.split(".")[0].lower())
+        if table is None:
+            continue
+        problems.append(Problem(
+            name, None, None, None,
+            f"is an unfinished or temporary copy of a file of table {table} (an interrupted "
+            "export or `tenure simulate`, or a file open in an editor)",
+            "finish the export (or close the editor) and remove it, then load again"))
+    return problems
+
+
+def _files_by_lower_name(source_dir: Path) -> dict[str, list[Path]]:
+    files: dict[str, list[Path]] = {}
+    for path in sorted(source_dir.iterdir()):
+        if path.is_file():
+            files.setdefault(path.name.lower(), []).append(path)
+    return files
 
 
 def read_raw(
@@ -166,12 +237,14 @@ def _csv_rows(
     numbers: list[int] = []
     problems: list[Problem] = []
     with source.path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        header = [h.strip() for h in next(reader, [])]
+        reader = csv.reader(fh, delimiter=source.delimiter)
+        records = _records(reader, source)
+        header = [h.strip() for h in next(records, [])]
         _check_header(source, header)
+        _check_delimiter(source, header)
         width = len(header)
         previous_line = reader.line_num
-        for record in reader:
+        for record in records:
             line, previous_line = previous_line + 1, reader.line_num
             if not record:
                 continue  # a blank line
@@ -184,6 +257,58 @@ def _csv_rows(
             rows.append([v if v.strip() else None for v in record])
             numbers.append(line)
     return header, rows, numbers, problems
+
+
+def _records(reader: Iterator[list[str]], source: SourceFile) -> Iterator[list[str]]:
+    """The records of a CSV reader; a field over the csv module's size limit becomes a problem
+    naming the line where that field starts (the usual cause is a quote never closed)."""
+    start = 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" not in str(exc):
+                raise _FileProblem(Problem(
+                    source.name, start, None, None, f"cannot be read as CSV ({exc})",
+                    "check the quoting of this line: a value containing the delimiter, a "
+                    'quote or a line break must be quoted, with its quotes doubled ("")')
+                ) from None
+            raise _FileProblem(_oversized_field(source, start)) from None
+        start = reader.line_num + 1  # type: ignore[attr-defined]
+        yield record
+
+
+def _oversized_field(source: SourceFile, line: int) -> Problem:
+    with source.path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
+        for _ in range(line - 1):
+            fh.readline()
+        text = fh.readline()
+    # the longest field of the line is the one that runs on
+    value = max(text.split(source.delimiter), key=len).lstrip('"')
+    return Problem(
+        source.name, line, None, None,
+        f"has a value over {csv.field_size_limit() // 1024} KiB starting on this line (it "
+        f"begins {value[:20] + '...'!r})",
+        'usually a quote (") that is never closed, so the rest of the file runs into one value: '
+        'close the quote, or double the quotes inside a value (""); a real value this long must '
+        "be shortened or sent as Parquet")
+
+
+def _check_delimiter(source: SourceFile, header: list[str]) -> None:
+    """A one-column header holding another usual separator: the file's delimiter is not set."""
+    if len(header) != 1:
+        return
+    # YAML reads "\t" as a tab only in double quotes
+    for separator, name, yaml in ((";", "semicolon", "';'"), ("\t", "tab", '"\\t"'),
+                                  ("|", "pipe", "'|'"), (",", "comma", "','")):
+        if separator != source.delimiter and separator in header[0]:
+            raise _FileProblem(Problem(
+                source.name, 1, None, None,
+                f"has a single column {header[0]!r} in its header: this file looks "
+                f"{name}-separated",
+                f"set `delimiter: {yaml}` in the mapping (tables.{source.table}.delimiter)"))
 
 
 def _jsonl_rows(
@@ -238,11 +363,12 @@ def _parquet(con: duckdb.DuckDBPyConnection, source: SourceFile, relation: str) 
 
 def _large_csv(con: duckdb.DuckDBPyConnection, source: SourceFile, relation: str) -> RawSource:
     scan = (f"read_csv({literal(str(source.path))}, all_varchar = true, header = true, "
-            "strict_mode = true)")
+            f"strict_mode = true, delim = {literal(source.delimiter)})")
     con.execute(f"CREATE TEMP VIEW {quote(relation)} AS SELECT row_number() OVER () + 1 AS __row,"
                 f" * FROM {scan}")
     columns = _describe(con, relation)
     _check_header(source, list(columns))
+    _check_delimiter(source, list(columns))
     return RawSource(source, relation, columns)
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from tenure.schema import MONEY
 from tenure.sources.problems import Problem
-from tenure.sources.sql import literal, quote
+from tenure.sources.sql import WITH_TIME, literal, quote
 from tenure.sources.staging import BILLED, StagedTable
 
 __all__ = [
@@ -104,6 +104,12 @@ CHECKS: tuple[Check, ...] = (
           'write properties as a JSON object, e.g. {"plan": "pro"}, or leave it empty'),
 )
 
+#: (message SQL, fix) for a timestamp with a time of day in a date column (one at midnight is
+#: read as its day: pandas writes dates that way).
+TIME_OF_DAY = ("'is a timestamp with a time of day, not a date'",
+               ("a date column holds days: export the day alone (2024-03-31), or a timestamp at "
+               "midnight (00:00:00)"))
+
 #: Columns that record something that happened, so cannot lie after the as-of time. End dates
 #: (end_date, ends_at) may: a prepaid line or a trial runs on past today.
 FUTURE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -176,8 +182,12 @@ def column_rules(st: StagedTable, as_of: datetime) -> list[str]:
             queries.append(_select(st, name, f"{raw} IS NULL", "'is empty'",
                                    f"every row needs {name.strip('_')}: {description}"))
         message, fix = _parse_failure(dtype, name, st)
-        queries.append(_select(st, name, f"{raw} IS NOT NULL AND {quote(name)} IS NULL",
-                               literal(message), fix))
+        unparsed = f"{raw} IS NOT NULL AND {quote(name)} IS NULL"
+        if dtype == "date" and not st.mapping.date_format:
+            timed = f"regexp_full_match({raw}, {literal(WITH_TIME)})"
+            queries.append(_select(st, name, f"{unparsed} AND {timed}", *TIME_OF_DAY))
+            unparsed += f" AND NOT {timed}"
+        queries.append(_select(st, name, unparsed, literal(message), fix))
     for check in CHECKS:
         if check.table != st.spec.name or check.column not in st.present:
             continue

@@ -11,6 +11,9 @@ from __future__ import annotations
 from tenure.schema import MONEY
 
 __all__ = [
+    "ISO_DATE",
+    "MIDNIGHT",
+    "WITH_TIME",
     "cents_to_money",
     "duckdb_type",
     "half_even_div",
@@ -24,6 +27,15 @@ __all__ = [
 _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
                   "USMALLINT", "UINTEGER", "UBIGINT"}
 _TZ_SUFFIX = r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+_NAIVE_TIMESTAMPS = {"TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"}
+
+#: Regular expression of an ISO date (for DuckDB's ``regexp_full_match``).
+ISO_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+#: A time of exactly midnight after an ISO date (``' 00:00'``, ``'T00:00:00.000'``, ``...Z``);
+#: with an offset it is still the day written (local midnight starts that day).
+MIDNIGHT = "[ T]00:00(:00(\\.0+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?"
+#: An ISO date followed by a time of day (a timestamp where a date is expected).
+WITH_TIME = ISO_DATE + "[ T][0-9]{2}:[0-9]{2}.*"
 
 
 def quote(identifier: str) -> str:
@@ -107,8 +119,9 @@ def parse_text(dtype: str, text: str, *, fmt: str | None = None, minor_units: bo
     if dtype == "date":
         if fmt:
             return f"CAST(TRY_STRPTIME({text}, {literal(fmt)}) AS DATE)"
-        return (f"CASE WHEN regexp_full_match({text}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
-                f"THEN TRY_CAST({text} AS DATE) END")
+        # a date, or a timestamp at exactly midnight (what pandas writes for a date column)
+        return (f"CASE WHEN regexp_full_match({text}, '{ISO_DATE}({MIDNIGHT})?') "
+                f"THEN TRY_CAST(left({text}, 10) AS DATE) END")
     if dtype == "timestamp":
         if fmt:
             return f"CAST(TRY_STRPTIME({text}, {literal(fmt)}) AS TIMESTAMP)"
@@ -141,8 +154,13 @@ def parse_native(dtype: str, source: str, source_type: str, *, minor_units: bool
         return None
     if dtype == "date" and st == "DATE":
         return source
-    if dtype == "timestamp" and st in {"TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S",
-                                       "DATE"}:
+    if dtype == "date" and st in _NAIVE_TIMESTAMPS | {"TIMESTAMP WITH TIME ZONE"}:
+        # a timestamp at midnight is that day; one with a time of day is not a date (NULL, and
+        # the date rule says so)
+        utc = (f"timezone('UTC', {source})" if st == "TIMESTAMP WITH TIME ZONE"
+               else f"CAST({source} AS TIMESTAMP)")
+        return f"CASE WHEN {utc} = date_trunc('day', {utc}) THEN CAST({utc} AS DATE) END"
+    if dtype == "timestamp" and st in _NAIVE_TIMESTAMPS | {"DATE"}:
         return f"CAST({source} AS TIMESTAMP)"
     if dtype == "timestamp" and st == "TIMESTAMP WITH TIME ZONE":
         return f"timezone('UTC', {source})"

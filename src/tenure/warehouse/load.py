@@ -10,8 +10,9 @@
 4. write every table in one transaction, with the load recorded in ``load_log``.
 
 Each loaded table is replaced wholesale, so loading the same files twice gives the same
-warehouse. A table absent from the folder is dropped (the folder is a snapshot of the business)
-unless ``keep_missing`` keeps what an earlier load wrote.
+warehouse. A load that would empty a loaded table, remove most of its rows or accounts, or drop
+it (its file is absent) stops unless confirmed (``allow_shrink``, ``drop_missing``), or
+``keep_missing`` keeps what an earlier load wrote: see :mod:`tenure.warehouse.replacement`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from tenure.sources.sql import (
 )
 from tenure.sources.staging import StagedTable, stage_table
 from tenure.warehouse.connection import Warehouse
+from tenure.warehouse.replacement import DEFAULT_MAX_SHRINK, ReplacementPolicy, replacement_problems
 
 __all__ = ["LOAD_LOG", "LOAD_REJECTS", "REQUIRED_TABLES", "LoadReport", "load_directory"]
 
@@ -119,6 +121,9 @@ def load_directory(
     as_of: datetime | None = None,
     rejects_path: Path | None = None,
     keep_missing: bool = False,
+    drop_missing: bool = False,
+    allow_shrink: bool = False,
+    max_shrink: float = DEFAULT_MAX_SHRINK,
 ) -> LoadReport:
     """Validate the exports in ``source_dir`` and load them into ``warehouse`` atomically.
 
@@ -141,7 +146,15 @@ def load_directory(
     rejects_path
         CSV file the quarantined rows are written to.
     keep_missing
-        Keep the tables an earlier load wrote when their file is absent (default: drop them).
+        Keep the tables an earlier load wrote when their file is absent.
+    drop_missing
+        Drop the tables an earlier load wrote when their file is absent. Without this or
+        ``keep_missing``, such a table stops the load (see :mod:`tenure.warehouse.replacement`).
+    allow_shrink
+        Let the load empty a loaded table, or remove more than ``max_shrink`` of its rows or
+        accounts; without it, such a load stops.
+    max_shrink
+        Share of a loaded table's rows (or accounts) a load may remove unconfirmed.
 
     Raises
     ------
@@ -166,6 +179,10 @@ def load_directory(
                          "set reporting_currency in tenure.yaml to e.g. USD.")
     if not warehouse.is_duckdb:
         raise WarehouseError("tenure load writes to the DuckDB warehouse; load there first.")
+    if keep_missing and drop_missing:
+        raise InputError("--keep-missing and --drop-missing ask for opposite things; pass one.")
+    policy = ReplacementPolicy(allow_shrink=allow_shrink, drop_missing=drop_missing,
+                               max_shrink=max_shrink)
     if isinstance(mapping, Path | str):
         mapping = load_mapping(Path(mapping))
     elif mapping is None:
@@ -175,7 +192,8 @@ def load_directory(
         as_of = datetime.now(UTC)
     if as_of.tzinfo is not None:
         as_of = as_of.astimezone(UTC).replace(tzinfo=None)
-    run = _LoadRun(warehouse, source_dir, mapping, reporting_currency, as_of, keep_missing)
+    run = _LoadRun(warehouse, source_dir, mapping, reporting_currency, as_of, keep_missing,
+                   policy=policy)
     # DuckDB draws progress bars for long scans; they would garble the command's own output.
     progress = run.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]
     run.con.execute("SET enable_progress_bar = false")
@@ -190,7 +208,8 @@ class _LoadRun:
     """The state of one load: staged tables and the DuckDB names to clean up afterwards."""
 
     def __init__(self, warehouse: Warehouse, source_dir: Path, mapping: Mapping,
-                 currency: str, as_of: datetime, keep_missing: bool) -> None:
+                 currency: str, as_of: datetime, keep_missing: bool, *,
+                 policy: ReplacementPolicy | None = None) -> None:
         self.warehouse = warehouse
         self.con = warehouse.con.con
         self.source_dir = source_dir
@@ -198,6 +217,7 @@ class _LoadRun:
         self.currency = currency
         self.as_of = as_of
         self.keep_missing = keep_missing
+        self.policy = policy or ReplacementPolicy()
         self.load_id = uuid.uuid4().hex
         self.prefix = f"__tenure_load_{self.load_id[:8]}"
         self.problems = f"{self.prefix}_problems"
@@ -225,6 +245,7 @@ class _LoadRun:
         self._stage(sources)
         self._validate(kept)
         cascaded = self._cascade() if quarantine else 0
+        self._guard_replacements(existing, sources, quarantine)
         self._raise_if_fatal(quarantine)
         rejects_by_table = {t: n for t, n in self.con.execute(
             f"SELECT table_name, count(DISTINCT row) FROM {quote(self.problems)} "
@@ -303,6 +324,21 @@ class _LoadRun:
                     f"FROM ({query})")
         if "accounts" in self.staged:
             self._check_kept_tables(kept, accounts)
+
+    def _guard_replacements(self, existing: set[str], sources: dict[str, SourceFile],
+                            quarantine: bool) -> None:
+        """Stop a load that would empty, sharply shrink or drop a loaded table unconfirmed."""
+        incoming = {
+            t: (st.source.name, f"{quote(st.relation)} s" + (
+                f" WHERE {self._accepted(t)}" if quarantine else ""))
+            for t, st in self.staged.items()}
+        # a required table's absence is already a problem of its own
+        absent = sorted(t for t in TABLES if t in existing and t not in sources
+                        and t not in self.kept and t not in REQUIRED_TABLES)
+        problems, warnings = replacement_problems(self.con, incoming, absent, self.source_dir,
+                                                  self.policy)
+        self.file_problems.extend(problems)
+        self.warnings.extend(warnings)
 
     def _check_kept_tables(self, kept: list[str], accounts: str) -> None:
         """Tables kept from an earlier load must still point at loaded accounts."""
