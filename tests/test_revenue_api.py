@@ -15,6 +15,7 @@ from tenure.cli.app import app
 from tenure.cli.reference import render_cli_reference
 from tenure.config import CONFIG_FILE, ProjectConfig, load_config
 from tenure.metrics.revenue import revenue_metrics
+from tenure.models.store import stored_kinds
 from tenure.warehouse import Warehouse
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -153,7 +154,7 @@ def test_demo_command_runs_the_main_job(tmp_path):
     assert (project / "report.html").stat().st_size > 100_000
     assert "MRR and its movements" in result.output
     # The whole machine ran: models kept, scores, health and segments written, the worklist shown.
-    assert {p.stem for p in (project / "models").glob("*.joblib")} >= {"churn", "expansion"}
+    assert set(stored_kinds(project)) >= {"churn", "expansion"}
     with Warehouse(project / "warehouse.duckdb") as wh:
         for table in ("measures_wide", "scores", "health_history", "segments"):
             assert wh.has_table(table), table
