@@ -20,6 +20,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ import pyarrow as pa
 from tenure.errors import InputError, ValidationError, WarehouseError
 from tenure.schema import TABLES, TableSpec
 from tenure.sources.mapping import MAPPING_FILE, Mapping, load_mapping
-from tenure.sources.problems import Problem
+from tenure.sources.problems import Problem, ProblemCount
 from tenure.sources.readers import SourceFile, locate_sources, read_raw
 from tenure.sources.rules import (
     account_rules,
@@ -50,7 +51,15 @@ from tenure.sources.sql import (
 from tenure.sources.staging import StagedTable, stage_table
 from tenure.warehouse.connection import Warehouse
 
-__all__ = ["LOAD_LOG", "LOAD_REJECTS", "REQUIRED_TABLES", "LoadReport", "load_directory"]
+__all__ = [
+    "EXAMPLES_PER_RULE",
+    "LOAD_LOG",
+    "LOAD_REJECTS",
+    "MAX_LISTED",
+    "REQUIRED_TABLES",
+    "LoadReport",
+    "load_directory",
+]
 
 #: Table recording every load: when, which files, their content hash and the rows loaded.
 LOAD_LOG = "load_log"
@@ -60,6 +69,8 @@ LOAD_REJECTS = "load_rejects"
 REQUIRED_TABLES = tuple(name for name, spec in TABLES.items() if not spec.optional)
 #: At most this many problems are listed in a ValidationError; all are counted.
 MAX_LISTED = 1000
+#: Examples listed per rule and file; the rest of each rule's rows are counted.
+EXAMPLES_PER_RULE = 5
 
 _CONVERTED = {"subscriptions": ("mrr",), "spend": ("sales_marketing", "cost_of_service")}
 _RATE_UNITS = 100_000_000  # fx rates carry 8 decimals
@@ -347,19 +358,30 @@ class _LoadRun:
         total = self._count(f"SELECT count(*) FROM {quote(self.problems)}")
         if not self.file_problems and (quarantine or total == 0):
             return
-        order = {t: i for i, t in enumerate(TABLES)}
+        listed, counts = self._examples_and_counts()
+        raise ValidationError(
+            self.file_problems + listed, total=len(self.file_problems) + total,
+            counts=counts, advice=_advice(self.file_problems, total))
+
+    def _examples_and_counts(self) -> tuple[list[Problem], list[ProblemCount]]:
+        """A few examples of each rule in each file (at most MAX_LISTED in all), and the count
+        of every rule in every file, in table order."""
+        order = literal_list(list(TABLES))
+        # One rule in one file: its column and fix (a message may quote the row's values).
+        rule = "table_name, file, column_name, fix"
         rows = self.con.execute(
-            f"SELECT * FROM {quote(self.problems)} ORDER BY "
-            f"list_position({literal_list(list(order))}, table_name), row, column_name "
-            f"LIMIT {MAX_LISTED}").fetchall()
-        problems = self.file_problems + [problem_from_row(r) for r in rows]
-        if total > len(rows):
-            problems.append(Problem(
-                "(all files)", None, None, None,
-                f"{total - len(rows)} more row problem(s) are not listed",
-                "fix the ones above and load again, or pass --quarantine to load the good rows "
-                "and get every rejected row with its reasons"))
-        raise ValidationError(problems)
+            f"WITH p AS (SELECT *, row_number() OVER (PARTITION BY {rule} ORDER BY row, message) "
+            f"AS __n, count(*) OVER (PARTITION BY {rule}) AS __count, "
+            f"min(row) OVER (PARTITION BY {rule}) AS __first FROM {quote(self.problems)}) "
+            f"SELECT * EXCLUDE (__n, __first), __n FROM p WHERE __n <= {EXAMPLES_PER_RULE} "
+            f"ORDER BY list_position({order}, table_name), file, __first, column_name, fix, __n"
+        ).fetchall()
+        examples = [(problem_from_row(tuple(r[:-2])), r[-2], r[-1]) for r in rows]
+        listed = [p for p, _, _ in examples][:max(MAX_LISTED - len(self.file_problems), 0)]
+        shown = Counter((p.file, p.column, p.fix) for p in listed)
+        counts = [ProblemCount(p, count, shown[p.file, p.column, p.fix])
+                  for p, count, n in examples if n == 1]
+        return listed, counts
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -507,3 +529,16 @@ class _LoadRun:
             self.con.execute(f"DROP VIEW IF EXISTS temp.{quote(name)}")
         for name in self._temp_tables:
             self.con.execute(f"DROP TABLE IF EXISTS temp.{quote(name)}")
+
+
+def _advice(file_problems: list[Problem], row_problems: int) -> str:
+    """What to do after a failed load. ``--quarantine`` sets rows aside, so it is suggested only
+    for row problems: it cannot skip a missing file or column, nor mend a mapping."""
+    if not file_problems:
+        return ("Fix the rows (or translate their values in the mapping) and load again, or pass "
+                "--quarantine to load the good rows and set the others aside with their reasons.")
+    files = ", ".join(dict.fromkeys(p.file for p in file_problems))
+    if not row_problems:
+        return f"Fix the files or the mapping as shown ({files}) and load again."
+    return (f"First fix the problems with whole files or the mapping ({files}); the row "
+            "problems can then be fixed, or set aside with --quarantine.")
