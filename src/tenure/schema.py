@@ -150,7 +150,9 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             name="events",
             description="One row per product-usage event by a user of an account.",
-            grain=("account_id", "user_id", "event_name", "occurred_at"),
+            # The source's event id is the only key: without one, identical rows are real
+            # repeated actions (two clicks in one second), counted by the loader, never rejected.
+            grain=("event_id",),
             optional=True,
             columns=(
                 Column("account_id", "string", "Account whose user acted."),
@@ -158,6 +160,10 @@ TABLES: dict[str, TableSpec] = {
                 Column("event_name", "string", "What happened (feature used)."),
                 Column("occurred_at", "timestamp", "When it happened (UTC)."),
                 Column("properties", "string", "Optional JSON object of event properties.",
+                       required=False, nullable=True),
+                Column("event_id", "string",
+                       "The source's id of the event (Segment's messageId); a repeated id is a "
+                       "duplicate. Null when the source has none.",
                        required=False, nullable=True),
             ),
         ),

@@ -27,6 +27,7 @@ __all__ = [
     "currency_rules",
     "duplicate_key_rule",
     "overlap_rule",
+    "repeated_rows_sql",
 ]
 
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -220,6 +221,21 @@ def duplicate_key_rule(st: StagedTable) -> str:
             f"AS message, "
             f"{literal(f'{st.spec.name} has one row per {label}: remove the duplicate row')} "
             f"AS fix FROM {source} WHERE __row > __first")
+
+
+def repeated_rows_sql(st: StagedTable, accepted: str = "true") -> str:
+    """SQL counting the rows identical to an earlier row, for a table whose key is a source id
+    the file does not give (events without ``event_id``).
+
+    Such rows are not duplicates: an event stream with second resolution records two clicks
+    in one second as two identical rows, and both are real. They are loaded and counted (the
+    load says how many), never rejected; ``accepted`` is an SQL condition on row ``s``.
+    """
+    key = st.spec.grain[0]
+    columns = ", ".join(quote(c) for c in st.spec.column_names if c != key)
+    return (f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {quote(st.relation)}"
+            f" s WHERE {quote(key)} IS NULL AND {accepted} GROUP BY {columns} "
+            f"HAVING count(*) > 1)")
 
 
 def overlap_rule(st: StagedTable) -> str:

@@ -39,6 +39,7 @@ from tenure.sources.rules import (
     duplicate_key_rule,
     overlap_rule,
     problem_from_row,
+    repeated_rows_sql,
 )
 from tenure.sources.sql import (
     cents_to_money,
@@ -92,7 +93,10 @@ class LoadReport:
         Rows set aside only because their account was rejected.
     warnings
         Things worth knowing that did not stop the load (ignored columns, cancellations
-        recorded after the end of service, dropped tables).
+        recorded after the end of service, dropped tables, values the loader derived).
+    repeated_events
+        Events without an ``event_id`` identical to an earlier row, loaded as repeated
+        actions (also said in ``warnings``).
     """
 
     load_id: str
@@ -105,6 +109,8 @@ class LoadReport:
     kept: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     content_hash: str = ""
+    #: Events without a source id identical to an earlier row: loaded as repeated actions.
+    repeated_events: int = 0
 
     def summary(self) -> str:
         """One line per loaded table, then rejects and warnings, for a terminal.
@@ -243,6 +249,7 @@ class _LoadRun:
         counts = {t: self._count(f"SELECT count(*) FROM {quote(st.data_relation)}")
                   - rejects_by_table.get(t, 0) for t, st in self.staged.items()}
         self._warn_cancelled_after_end()
+        repeated = self._count_repeated_events()
         dropped = sorted(t for t in TABLES if t in existing and t not in sources
                          and t not in kept)
         self.warnings.extend(f"table {t} was dropped: it is not in {self.source_dir} (pass "
@@ -263,7 +270,7 @@ class _LoadRun:
             load_id=self.load_id, rows_loaded=counts, rejects=sum(rejects_by_table.values()),
             rejects_by_table=rejects_by_table, cascaded=cascaded,
             files={t: s.name for t, s in sources.items()}, dropped=dropped, kept=kept,
-            warnings=self.warnings, content_hash=digest)
+            warnings=self.warnings, content_hash=digest, repeated_events=repeated)
 
     def _stage(self, sources: dict[str, SourceFile]) -> None:
         values = [(t, col, src, dst) for t, tm in self.mapping.tables.items()
@@ -483,6 +490,20 @@ class _LoadRun:
             self.warnings.append(
                 f"{st.source.name}: {n} subscription line(s) have cancelled_at after end_date "
                 "(a cancellation recorded after service had already ended); loaded as given")
+
+    def _count_repeated_events(self) -> int:
+        """Events without a source id that repeat an identical earlier row: kept, and counted."""
+        st = self.staged.get("events")
+        if st is None:
+            return 0
+        n = self._count(repeated_rows_sql(st, self._accepted("events")))
+        if n:
+            self.warnings.append(
+                f"{st.source.name}: {n:,} event(s) repeat an identical earlier row (same account,"
+                " user, event, time and properties); they were loaded as repeated actions. Give "
+                "each event its source id (an event_id column, e.g. Segment's messageId) to "
+                "have true duplicates found")
+        return n
 
     def _insert_python_problems(self, table: str, problems: list[Problem]) -> None:
         if not problems:

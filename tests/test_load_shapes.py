@@ -1,0 +1,83 @@
+"""Source shapes real exports have: events with or without a source id, accounts without a
+sign-up date, subscription lines without an id, usage keyed by a subscription, constants, and
+hints for mapping mistakes. Every export is written by hand here, a few rows each."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from tenure.errors import ValidationError
+from tenure.measures import compute_measures, wide_measures
+from test_load_support import BASE, load, rows, write_folder
+from test_measures_data import AS_OF as MEASURE_DATES
+from test_measures_data import EXPECTED, tiny_config, tiny_tables
+
+EVENTS = "account_id,user_id,event_name,occurred_at\n"
+
+
+def failed(warehouse, folder, **options) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        load(warehouse, folder, **options)
+    return caught.value
+
+
+# -- events: a source id, or repeated actions ---------------------------------------------------
+
+
+def test_identical_events_without_an_id_are_kept_and_counted(warehouse, tmp_path):
+    # Two clicks in one second, and a login written three times: real repeated actions.
+    events = EVENTS + (
+        "A1,u1,click,2024-05-01 10:00:00\nA1,u1,click,2024-05-01 10:00:00\n"
+        "A2,u2,login,2024-05-02 09:00:00\nA2,u2,login,2024-05-02 09:00:00\n"
+        "A2,u2,login,2024-05-02 09:00:00\nA2,u2,login,2024-05-02 09:00:01\n")
+    report = load(warehouse, write_folder(tmp_path / "src", {**BASE, "events.csv": events}))
+    assert report.rows_loaded["events"] == 6
+    assert report.repeated_events == 3
+    assert report.warnings == [
+        ("events.csv: 3 event(s) repeat an identical earlier row (same account, user, event, time "
+        "and properties); they were loaded as repeated actions. Give each event its source id "
+        "(an event_id column, e.g. Segment's messageId) to have true duplicates found")]
+    assert "3 event(s) repeat an identical earlier row" in report.summary()
+    assert rows(warehouse, "SELECT count(*), count(event_id) FROM events") == [(6, 0)]
+
+
+def test_a_repeated_source_id_is_a_duplicate(warehouse, tmp_path):
+    folder = write_folder(tmp_path / "src", {
+        **BASE,
+        "events.csv": "messageId,account_id,user_id,event_name,occurred_at\n"
+                      "m1,A1,u1,click,2024-05-01 10:00:00\nm2,A1,u1,click,2024-05-01 10:00:00\n"
+                      "m1,A1,u1,click,2024-05-01 10:00:00\n",
+        "mapping.yaml": "tables: {events: {columns: {messageId: event_id}}}\n"})
+    assert [str(p) for p in failed(warehouse, folder).problems] == [
+        ("events.csv line 4, column messageId (event_id): value 'm1' repeats the key of line 2; "
+        "events has one row per messageId (event_id): remove the duplicate row")]
+    report = load(warehouse, folder, quarantine=True)
+    assert report.rows_loaded["events"] == 2  # m1 and m2 are two clicks in one second
+    assert report.rejects_by_table == {"events": 1}
+    assert report.repeated_events == 0
+    assert rows(warehouse, "SELECT event_id FROM events ORDER BY 1") == [("m1",), ("m2",)]
+
+
+def test_tickets_keep_their_own_id_as_the_key(warehouse, tmp_path):
+    folder = write_folder(tmp_path / "src", {
+        **BASE, "tickets.csv": "ticket_id,account_id,opened_at\nT1,A1,2024-05-01\n"
+                               "T1,A1,2024-05-01\n"})
+    assert [str(p) for p in failed(warehouse, folder).problems] == [
+        ("tickets.csv line 3, column ticket_id: value 'T1' repeats the key of line 2; tickets has "
+        "one row per ticket_id: remove the duplicate row")]
+
+
+@pytest.mark.parametrize("with_ids", [False, True])
+def test_measures_read_events_with_or_without_the_source_id(warehouse, with_ids):
+    tables = tiny_tables()
+    if with_ids:
+        events = tables["events"]
+        tables["events"] = events.append_column(
+            "event_id", pa.array([f"m{i}" for i in range(events.num_rows)], pa.string()))
+    warehouse.replace_tables(tables)
+    config = tiny_config()
+    wide = wide_measures(compute_measures(warehouse, config=config, as_of_dates=MEASURE_DATES),
+                         config=config)
+    found = {(r["account_id"], r["as_of_date"]): r["events_7d"] for r in wide.to_dict("records")}
+    assert found == {key: expected["events_7d"] for key, expected in EXPECTED.items()}
