@@ -4,12 +4,14 @@ hints for mapping mistakes. Every export is written by hand here, a few rows eac
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pyarrow as pa
 import pytest
 
 from tenure.errors import ValidationError
 from tenure.measures import compute_measures, wide_measures
-from test_load_support import BASE, load, rows, write_folder
+from test_load_support import ACCOUNTS, BASE, SUBSCRIPTIONS, load, rows, write_folder
 from test_measures_data import AS_OF as MEASURE_DATES
 from test_measures_data import EXPECTED, tiny_config, tiny_tables
 
@@ -81,3 +83,72 @@ def test_measures_read_events_with_or_without_the_source_id(warehouse, with_ids)
                          config=config)
     found = {(r["account_id"], r["as_of_date"]): r["events_7d"] for r in wide.to_dict("records")}
     assert found == {key: expected["events_7d"] for key, expected in EXPECTED.items()}
+
+
+# -- values an export may lack --------------------------------------------------------------------
+
+
+def test_accounts_without_a_sign_up_date_take_their_first_line_start(warehouse, tmp_path):
+    folder = write_folder(tmp_path / "src", {
+        "accounts.csv": "account_id,name\nA1,Acme\nA2,Beta\n",
+        "subscriptions.csv": "subscription_id,account_id,plan,mrr,start_date\n"
+                             "S1,A1,pro,49.00,2024-03-01\nS2,A1,addon,5.00,2024-01-05\n"
+                             "S3,A2,pro,49.00,2024-02-10\n"})
+    report = load(warehouse, folder)
+    assert rows(warehouse, "SELECT account_id, created_at FROM accounts ORDER BY 1") == [
+        ("A1", datetime(2024, 1, 5)), ("A2", datetime(2024, 2, 10))]
+    assert ("accounts.csv: 2 account(s) have no created_at (sign-up date); it was taken from "
+            "the start of each account's first subscription line") in report.warnings
+
+
+def test_an_empty_sign_up_date_is_filled_and_one_without_lines_is_reported(warehouse, tmp_path):
+    accounts = "account_id,created_at\nA1,2023-12-01\nA2,\nA3,\n"
+    folder = write_folder(tmp_path / "src", {
+        "accounts.csv": accounts,
+        "subscriptions.csv": SUBSCRIPTIONS})
+    assert [str(p) for p in failed(warehouse, folder).problems] == [
+        ("accounts.csv line 4, column created_at: is empty, and the account has no subscription "
+         "line to take its sign-up date from; write the account's sign-up date in created_at "
+         "(or map the file's column that holds it: tables.accounts.columns), or load its "
+         "subscription lines")]
+    write_folder(folder, {"accounts.csv": accounts.replace("A3,\n", "")})
+    report = load(warehouse, folder)
+    assert rows(warehouse, "SELECT account_id, created_at FROM accounts ORDER BY 1") == [
+        ("A1", datetime(2023, 12, 1)), ("A2", datetime(2024, 2, 10))]
+    assert report.warnings[0].startswith("accounts.csv: 1 account(s) have no created_at")
+
+
+LINES = """\
+account_id,plan,mrr,start_date,end_date
+A1,pro,49.00,2024-01-05,
+A1,addon,5.00,2024-01-05,2024-03-01
+A2,pro,49.00,2024-02-10,
+"""
+
+
+def test_lines_without_an_id_get_one_that_survives_a_reload(warehouse, tmp_path):
+    folder = write_folder(tmp_path / "src", {"accounts.csv": ACCOUNTS,
+                                             "subscriptions.csv": LINES})
+    report = load(warehouse, folder)
+    assert ("subscriptions.csv: 3 subscription line(s) have no subscription_id; each was given "
+            "one made from its account, plan, dates and price (the same on every load of the "
+            "same rows)") in report.warnings
+    first = rows(warehouse, "SELECT subscription_id, account_id, plan FROM subscriptions "
+                            "ORDER BY account_id, plan")
+    assert [len(set(r[0] for r in first)), {r[0][:4] for r in first}] == [3, {"gen-"}]
+    # The same rows in another order (and another file) keep their ids.
+    header, *body = LINES.splitlines(keepends=True)
+    write_folder(folder, {"subscriptions.csv": header + "".join(reversed(body))})
+    load(warehouse, folder)
+    assert rows(warehouse, "SELECT subscription_id, account_id, plan FROM subscriptions "
+                           "ORDER BY account_id, plan") == first
+
+
+def test_two_identical_lines_without_an_id_are_a_duplicate(warehouse, tmp_path):
+    folder = write_folder(tmp_path / "src", {
+        "accounts.csv": ACCOUNTS, "subscriptions.csv": LINES + "A2,pro,49.00,2024-02-10,\n"})
+    problems = [str(p) for p in failed(warehouse, folder).problems]
+    assert len(problems) == 1
+    assert problems[0].startswith("subscriptions.csv line 5, column subscription_id: value 'gen-")
+    assert problems[0].endswith("repeats the key of line 4; subscriptions has one row per "
+                                "subscription_id: remove the duplicate row")

@@ -74,9 +74,7 @@ def test_the_reported_wrong_suggestions_are_right_now(warehouse, tmp_path):
     hints = {p.column: p.fix for p in caught.value.problems}
     assert hints["account_id"].endswith("tables.subscriptions.columns: {Customer ID: account_id}")
     assert hints["mrr"].endswith("tables.subscriptions.columns: {MRR: mrr}")
-    assert hints["subscription_id"] == (
-        "add the column, or map a column of the file to it in the mapping "
-        "(tables.subscriptions.columns)")
+    assert set(hints) == {"account_id", "mrr"}  # subscription_id may be generated
 
 
 def test_a_typo_is_still_caught(warehouse, tmp_path):

@@ -89,7 +89,10 @@ TABLES: dict[str, TableSpec] = {
             columns=(
                 Column("account_id", "string", "Stable identifier of the account."),
                 Column("name", "string", "Display name.", required=False, nullable=True),
-                Column("created_at", "timestamp", "When the account was created (sign-up)."),
+                Column("created_at", "timestamp",
+                       "When the account was created (sign-up); when the export has none, the "
+                       "start of the account's first subscription line (filled by the loader).",
+                       required=False),
                 Column("industry", "string", "Industry attribute.", required=False, nullable=True),
                 Column("country", "string", "Country attribute.", required=False, nullable=True),
                 Column("size", "string", "Company size band.", required=False, nullable=True),
@@ -106,7 +109,10 @@ TABLES: dict[str, TableSpec] = {
             ),
             grain=("subscription_id",),
             columns=(
-                Column("subscription_id", "string", "Identifier of the priced line."),
+                Column("subscription_id", "string",
+                       "Identifier of the priced line; when the export has none, made from the "
+                       "line's content (filled by the loader, the same on every load).",
+                       required=False),
                 Column("account_id", "string", "Account holding the line (in accounts)."),
                 Column("plan", "string", "Plan or product name."),
                 Column("quantity", "int64", "Seats or units.", required=False),

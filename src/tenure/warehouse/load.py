@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from tenure.errors import InputError, ValidationError, WarehouseError
 from tenure.schema import TABLES, TableSpec
+from tenure.sources.fill import fill_line_ids, fill_sign_up_dates, unfilled_rules
 from tenure.sources.mapping import MAPPING_FILE, Mapping, load_mapping
 from tenure.sources.problems import Problem, ProblemCount
 from tenure.sources.readers import SourceFile, locate_sources, read_raw
@@ -240,6 +241,7 @@ class _LoadRun:
                     f"every load needs {', '.join(REQUIRED_TABLES)} (a later load may keep the "
                     "loaded ones with --keep-missing); add the file or name it in the mapping"))
         self._stage(sources)
+        self._fill_missing_values(kept)
         self._validate(kept)
         cascaded = self._cascade() if quarantine else 0
         self._raise_if_fatal(quarantine)
@@ -307,7 +309,8 @@ class _LoadRun:
         fx, fx_name = self._fx_relation(kept)
         for table, st in self.staged.items():
             self._insert_python_problems(table, st.row_problems)
-            queries = [*column_rules(st, self.as_of), duplicate_key_rule(st)]
+            queries = [*column_rules(st, self.as_of), *unfilled_rules(st),
+                       duplicate_key_rule(st)]
             if table == "subscriptions":
                 queries.append(overlap_rule(st))
             if accounts is not None:
@@ -321,6 +324,27 @@ class _LoadRun:
                     f"FROM ({query})")
         if "accounts" in self.staged:
             self._check_kept_tables(kept, accounts)
+
+    def _fill_missing_values(self, kept: list[str]) -> None:
+        """Derive what an export may lack (sign-up dates, line ids), and say so."""
+        subs = self.staged.get("subscriptions")
+        if subs is not None:
+            n = fill_line_ids(self.con, subs)
+            if n:
+                self.warnings.append(
+                    f"{subs.source.name}: {n:,} subscription line(s) have no subscription_id; "
+                    "each was given one made from its account, plan, dates and price (the same "
+                    "on every load of the same rows)")
+        accounts = self.staged.get("accounts")
+        if accounts is None:
+            return
+        starts = (quote(subs.relation) if subs is not None else
+                  "main.subscriptions" if "subscriptions" in kept else None)
+        n = fill_sign_up_dates(self.con, accounts, starts)
+        if n:
+            self.warnings.append(
+                f"{accounts.source.name}: {n:,} account(s) have no created_at (sign-up date); "
+                "it was taken from the start of each account's first subscription line")
 
     def _check_kept_tables(self, kept: list[str], accounts: str) -> None:
         """Tables kept from an earlier load must still point at loaded accounts."""
