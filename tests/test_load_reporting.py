@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from tenure.cli.app import app
 from tenure.errors import ValidationError
 from tenure.warehouse.load import EXAMPLES_PER_RULE
-from test_load_support import ACCOUNTS, BASE, SUBSCRIPTIONS, load, write_folder
+from test_load_support import ACCOUNTS, BASE, SUBSCRIPTIONS, load, rows, write_folder
 
 
 def failed(warehouse, folder, **options) -> ValidationError:
@@ -97,3 +97,64 @@ def test_the_cli_prints_the_true_count_and_no_quarantine_hint_for_a_missing_colu
     assert result.exit_code == 2
     assert "1 problem(s) found" in result.output
     assert "--quarantine" not in result.output
+
+
+# -- hints that point at the mapping ------------------------------------------------------------
+
+
+def test_every_row_on_an_unknown_account_points_at_the_mapped_column(warehouse, tmp_path):
+    # The export's 'customer' column is the customer's name; 'customer_ref' holds the ids.
+    folder = write_folder(tmp_path / "src", {
+        **BASE,
+        "tickets.csv": "ticket_id,customer,customer_ref,opened_at\nT1,Acme,A1,2024-05-01\n"
+                       "T2,Acme,A1,2024-05-02\nT3,Beta,A2,2024-05-03\n",
+        "mapping.yaml": "tables: {tickets: {columns: {customer: account_id}}}\n"})
+    exc = failed(warehouse, folder)
+    assert str(exc.problems[0]) == (
+        "tickets.csv, column customer (account_id): names no account of accounts.csv in 3 of 3 "
+        "rows (e.g. 'Acme'); the mapping takes account_id from column 'customer'; column "
+        "'customer_ref' holds the accounts' ids (3 of 3 sampled rows match): map it instead, "
+        "tables.tickets.columns: {customer_ref: account_id}")
+    assert "--quarantine" not in exc.advice  # quarantine would throw the whole file away
+    with pytest.raises(ValidationError):
+        load(warehouse, folder, quarantine=True)
+
+
+def test_the_accounts_mapping_can_be_the_wrong_one(warehouse, tmp_path):
+    folder = write_folder(tmp_path / "src", {
+        "accounts.csv": "crm_id,billing_id,created_at\nC-1,A1,2024-01-05\nC-2,A2,2024-02-10\n",
+        "subscriptions.csv": SUBSCRIPTIONS,
+        "mapping.yaml": "tables: {accounts: {columns: {crm_id: account_id}}}\n"})
+    problem = failed(warehouse, folder).problems[0]
+    assert problem.fix == (
+        "accounts.csv's column 'billing_id' holds the ids this file uses (2 of 2 sampled rows "
+        "match): map it to account_id there, tables.accounts.columns: {billing_id: account_id}")
+
+
+def test_a_few_unknown_accounts_stay_row_problems(warehouse, tmp_path):
+    folder = write_folder(tmp_path / "src", {
+        **BASE, "subscriptions.csv": SUBSCRIPTIONS + "S3,A9,pro,49.00,2024-03-01,\n"})
+    exc = failed(warehouse, folder)
+    assert [p.row for p in exc.problems] == [4]
+    assert "--quarantine" in exc.advice
+
+
+def test_a_whole_number_with_decimals_points_at_the_value_translations(warehouse, tmp_path):
+    folder = write_folder(tmp_path / "src", {
+        **BASE, "subscriptions.csv": "subscription_id,account_id,plan,quantity,mrr,start_date\n"
+                                     "S1,A1,pro,4.0,49.00,2024-01-05\n"
+                                     "S2,A2,pro,2.5,49.00,2024-01-05\n"})
+    assert [str(p) for p in failed(warehouse, folder).problems] == [
+        ("subscriptions.csv line 2, column quantity: value '4.0' is a whole number written with "
+         "decimals; the column went through a decimal (float) type on its way out: export it as "
+         "whole numbers, or translate the values in the mapping, e.g. "
+         "tables.subscriptions.values: {quantity: {'1.0': 1, '2.0': 2}}"),
+        ("subscriptions.csv line 3, column quantity: value '2.5' is not a whole number; quantity "
+         "must be a whole number such as 3"),
+    ]
+    write_folder(folder, {
+        "subscriptions.csv": "subscription_id,account_id,plan,quantity,mrr,start_date\n"
+                             "S1,A1,pro,4.0,49.00,2024-01-05\n",
+        "mapping.yaml": "tables: {subscriptions: {values: {quantity: {'4.0': 4}}}}\n"})
+    load(warehouse, folder)
+    assert rows(warehouse, "SELECT quantity FROM subscriptions") == [(4,)]

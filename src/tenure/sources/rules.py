@@ -28,6 +28,7 @@ __all__ = [
     "duplicate_key_rule",
     "overlap_rule",
     "repeated_rows_sql",
+    "whole_number_with_decimals_rule",
 ]
 
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -153,6 +154,26 @@ def _parse_failure(dtype: str, column: str, st: StagedTable) -> tuple[str, str]:
     return f"is not a valid {dtype}", f"write a {dtype}"
 
 
+#: '4.0', '12.00': a whole number that went through a float (a spreadsheet, pandas) on the way.
+_WHOLE_WITH_DECIMALS = r"regexp_full_match({raw}, '[+-]?[0-9]+\.0+')"
+
+
+def whole_number_with_decimals_rule(st: StagedTable, column: str, unparsed: str) -> str:
+    """Rows of a whole-number column written with zero decimals (``4.0``).
+
+    The value is right but its form is not, so the fix points at the export or at the
+    mapping's value translations, not at the number.
+    """
+    raw = quote(f"{column}__raw")
+    fix = literal("the column went through a decimal (float) type on its way out: export it as "
+                  "whole numbers, or translate the values in the mapping, e.g. "
+                  f"tables.{st.spec.name}.values: {{{column}: {{'1.0': 1, '2.0': 2}}}}")
+    return (f"SELECT __row AS row, {literal(st.labels.get(column, column))} AS column_name, "
+            f"{raw} AS value, 'is a whole number written with decimals' AS message, {fix} AS fix "
+            f"FROM {quote(st.relation)} WHERE {unparsed} AND "
+            f"{_WHOLE_WITH_DECIMALS.format(raw=raw)}")
+
+
 def _select(st: StagedTable, column: str, predicate: str, message: str, fix: str,
             *, value: str | None = None, source: str | None = None) -> str:
     value_sql = value or quote(f"{column}__raw")
@@ -177,8 +198,11 @@ def column_rules(st: StagedTable, as_of: datetime) -> list[str]:
             queries.append(_select(st, name, f"{raw} IS NULL", "'is empty'",
                                    f"every row needs {name.strip('_')}: {description}"))
         message, fix = _parse_failure(dtype, name, st)
-        queries.append(_select(st, name, f"{raw} IS NOT NULL AND {quote(name)} IS NULL",
-                               literal(message), fix))
+        unparsed = f"{raw} IS NOT NULL AND {quote(name)} IS NULL"
+        if dtype == "int64":
+            queries.append(whole_number_with_decimals_rule(st, name, unparsed))
+            unparsed += f" AND NOT {_WHOLE_WITH_DECIMALS.format(raw=raw)}"
+        queries.append(_select(st, name, unparsed, literal(message), fix))
     for check in CHECKS:
         if check.table != st.spec.name or check.column not in st.present:
             continue

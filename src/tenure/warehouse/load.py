@@ -30,6 +30,7 @@ import pyarrow as pa
 from tenure.errors import InputError, ValidationError, WarehouseError
 from tenure.schema import TABLES, TableSpec
 from tenure.sources.fill import fill_line_ids, fill_sign_up_dates, unfilled_rules
+from tenure.sources.hints import unknown_accounts_hint
 from tenure.sources.mapping import MAPPING_FILE, Mapping, load_mapping
 from tenure.sources.problems import Problem, ProblemCount
 from tenure.sources.readers import SourceFile, locate_sources, read_raw
@@ -322,8 +323,33 @@ class _LoadRun:
                     f"INSERT INTO {quote(self.problems)} SELECT {literal(table)}, "
                     f"{literal(st.source.name)}, {literal(st.source.row_label)}, * "
                     f"FROM ({query})")
+        if accounts is not None:
+            self._unknown_account_hints(accounts, accounts_name)
         if "accounts" in self.staged:
             self._check_kept_tables(kept, accounts)
+
+    def _unknown_account_hints(self, accounts: str, accounts_name: str) -> None:
+        """A file whose rows (nearly) all name unknown accounts has a mapping problem, not row
+        problems: say which column was mapped to account_id and which one matches."""
+        staged_accounts = self.staged.get("accounts")
+        unknown_message = literal(f"is not an account in {accounts_name}")
+        for table, st in self.staged.items():
+            if table == "accounts" or "account_id" not in st.spec.column_names:
+                continue
+            unknown = self._count(
+                f"SELECT count(DISTINCT row) FROM {quote(self.problems)} WHERE table_name = "
+                f"{literal(table)} AND message = {unknown_message}")
+            if not unknown:
+                continue
+            problem = unknown_accounts_hint(
+                self.con, st, quote(f"{self.prefix}_raw_{table}"), unknown, staged_accounts,
+                quote(f"{self.prefix}_raw_accounts") if staged_accounts else None,
+                accounts_name, accounts)
+            if problem is not None:
+                # One mapping problem explains these rows: they are not listed one by one.
+                self.file_problems.append(problem)
+                self.con.execute(f"DELETE FROM {quote(self.problems)} WHERE table_name = "
+                                 f"{literal(table)} AND message = {unknown_message}")
 
     def _fill_missing_values(self, kept: list[str]) -> None:
         """Derive what an export may lack (sign-up dates, line ids), and say so."""
