@@ -5,6 +5,7 @@ hints for mapping mistakes. Every export is written by hand here, a few rows eac
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import pyarrow as pa
 import pytest
@@ -152,3 +153,103 @@ def test_two_identical_lines_without_an_id_are_a_duplicate(warehouse, tmp_path):
     assert problems[0].startswith("subscriptions.csv line 5, column subscription_id: value 'gen-")
     assert problems[0].endswith("repeats the key of line 4; subscriptions has one row per "
                                 "subscription_id: remove the duplicate row")
+
+
+# -- the mapping joins exports and sets constants ---------------------------------------------
+
+
+USAGE = """\
+messageId,sub,who,action,ts
+m1,S1,u1,login,2024-05-01 10:00:00
+m2,S2,u2,export,2024-05-02 11:00:00
+m3,S1,u1,login,2024-05-03 09:30:00
+"""
+
+JOIN_MAPPING = """\
+tables:
+  events:
+    file: usage.csv
+    columns: {messageId: event_id, who: user_id, action: event_name, ts: occurred_at}
+    join:
+      account_id: {table: subscriptions, on: sub}
+"""
+
+
+def test_usage_keyed_by_a_subscription_gets_its_account_through_the_join(warehouse, tmp_path):
+    folder = write_folder(tmp_path / "src", {**BASE, "usage.csv": USAGE,
+                                             "mapping.yaml": JOIN_MAPPING})
+    report = load(warehouse, folder)
+    assert report.rows_loaded["events"] == 3
+    assert report.warnings == []  # 'sub' served the join: it is not reported as unloaded
+    assert rows(warehouse, "SELECT event_id, account_id, user_id, event_name FROM events "
+                           "ORDER BY 1") == [
+        ("m1", "A1", "u1", "login"), ("m2", "A2", "u2", "export"), ("m3", "A1", "u1", "login")]
+
+
+def test_a_join_key_that_finds_nothing_is_a_row_problem(warehouse, tmp_path):
+    usage = USAGE + "m4,S9,u1,login,2024-05-04 09:30:00\nm5,,u1,login,2024-05-04 09:31:00\n"
+    folder = write_folder(tmp_path / "src", {**BASE, "usage.csv": usage,
+                                             "mapping.yaml": JOIN_MAPPING})
+    fix = ("every row needs the subscription_id its account_id is taken from "
+           "(tables.events.join.account_id): fill it in, or add the missing row to "
+           "subscriptions.csv")
+    assert [str(p) for p in failed(warehouse, folder).problems] == [
+        (f"usage.csv line 5, column sub (join to subscriptions): value 'S9' is not a "
+        f"subscription_id in subscriptions.csv; {fix}"),
+        f"usage.csv line 6, column sub (join to subscriptions): is empty; {fix}"]
+    report = load(warehouse, folder, quarantine=True)
+    assert report.rows_loaded["events"] == 3
+
+
+def test_constants_fill_a_plan_and_a_currency_the_export_lacks(warehouse, tmp_path):
+    folder = write_folder(tmp_path / "src", {
+        "accounts.csv": ACCOUNTS,
+        "subscriptions.csv": "subscription_id,account_id,mrr,start_date\n"
+                             "S1,A1,49.00,2024-01-05\nS2,A2,19.00,2024-02-10\n",
+        "fx_rates.csv": "currency,rate\nEUR,1.10\n",
+        "mapping.yaml": "tables: {subscriptions: {constants: {plan: standard, currency: EUR}}}\n",
+    })
+    load(warehouse, folder)
+    assert rows(warehouse, "SELECT subscription_id, plan, original_currency, mrr "
+                           "FROM subscriptions ORDER BY 1") == [
+        ("S1", "standard", "EUR", Decimal("53.90")), ("S2", "standard", "EUR", Decimal("20.90"))]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("tables: {events: {join: {account_id: {table: subscription, on: sub}}}}\n",
+     ("tables.events.join.account_id: unknown table 'subscription' (did you mean "
+     "'subscriptions'?)")),
+    ("tables: {subscriptions: {join: {account_id: {table: events, on: x}}}}\n",
+     ("tables.subscriptions.join.account_id: subscriptions can only look values up in a table "
+     "loaded before it (accounts)")),
+    ("tables: {events: {join: {acount_id: {table: subscriptions, on: sub}}}}\n",
+     ("tables.events.join.acount_id: 'acount_id' is not a column of events (did you mean "
+     "'account_id'?)")),
+    (("tables: {events: {columns: {cust: account_id}, join: {account_id: {table: subscriptions,"
+     " on: sub}}}}\n"),
+     ("tables.events.join.account_id: account_id is also the target of tables.events.columns; "
+     "keep one of the two")),
+    ("tables: {subscriptions: {constants: {tier: gold}}}\n",
+     "tables.subscriptions.constants.tier: 'tier' is not a column of subscriptions"),
+    ("tables: {events: {join: {account_id: {table: subscriptions}}}}\n",
+     "setting 'tables.events.join.account_id.on': Field required"),
+])
+def test_mapping_joins_and_constants_are_validated_naming_the_key(tmp_path, text, message):
+    from tenure.errors import ConfigError
+    from tenure.sources.mapping import load_mapping
+
+    path = tmp_path / "mapping.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_mapping(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value)
+
+
+def test_a_constant_for_a_column_the_file_has_is_a_file_problem(warehouse, tmp_path):
+    folder = write_folder(tmp_path / "src", {
+        **BASE, "mapping.yaml": "tables: {subscriptions: {constants: {plan: standard}}}\n"})
+    assert [str(p) for p in failed(warehouse, folder).problems] == [
+        ("subscriptions.csv, column plan: is in the file and also set by "
+        "tables.subscriptions.constants.plan in the mapping; remove "
+        "tables.subscriptions.constants.plan from the mapping, or drop the column")]

@@ -63,14 +63,15 @@ def unknown_accounts_hint(
              else "the file's own account_id column names the account")
     message = (f"names no account of {accounts_name} in {unknown:,} of {total:,} rows (e.g. "
                f"{example[0] if example else ''!r}); {taken}")
-    best = _best_match(con, raw, [c for c in _columns(con, raw) if c != source],
+    raw_columns = _columns(con, raw)
+    best = _best_match(con, raw, [c for c in raw_columns if c != source],
                        f"(SELECT account_id FROM {account_ids} WHERE account_id IS NOT NULL)")
     if best is not None:
         column, matched, sampled = best
         fix = (f"column {column!r} holds the accounts' ids ({matched:,} of {sampled:,} sampled "
                f"rows match): map it instead, {mapping_hint(st.spec.name, column, 'account_id')}")
         return Problem(st.source.name, None, label, None, message, fix)
-    if accounts is not None and accounts_raw is not None and source is not None:
+    if accounts is not None and accounts_raw is not None and source in raw_columns:
         ids = (f"(SELECT DISTINCT CAST({quote(source)} AS VARCHAR) AS account_id FROM "
                f"(SELECT * FROM {raw} LIMIT {SAMPLE_ROWS}) WHERE {quote(source)} IS NOT NULL)")
         columns = [c for c in _columns(con, accounts_raw)

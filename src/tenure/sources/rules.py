@@ -194,7 +194,7 @@ def column_rules(st: StagedTable, as_of: datetime) -> list[str]:
         if name not in st.present and name != BILLED:
             continue
         raw = quote(f"{name}__raw")
-        if needed:
+        if needed and name not in st.mapping.join:  # a joined value is checked at its key
             queries.append(_select(st, name, f"{raw} IS NULL", "'is empty'",
                                    f"every row needs {name.strip('_')}: {description}"))
         message, fix = _parse_failure(dtype, name, st)

@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from tenure.errors import InputError, ValidationError, WarehouseError
 from tenure.schema import TABLES, TableSpec
+from tenure.sources.enrich import add_mapped_columns
 from tenure.sources.fill import fill_line_ids, fill_sign_up_dates, unfilled_rules
 from tenure.sources.hints import unknown_accounts_hint
 from tenure.sources.mapping import MAPPING_FILE, Mapping, load_mapping
@@ -224,6 +225,8 @@ class _LoadRun:
         self.kept: list[str] = []
         self.file_problems: list[Problem] = []
         self.warnings: list[str] = []
+        #: Rule queries of the mapping's joins, per table (rows whose key finds nothing).
+        self.join_rules: dict[str, list[str]] = {}
         self._temp_tables: list[str] = []
         self._views: list[str] = []
         self._registered: list[str] = []
@@ -288,6 +291,14 @@ class _LoadRun:
                 self.file_problems.extend(problems)
                 continue
             self._views.append(raw_name)  # registered data is a temporary view as well
+            raw, self.join_rules[table], problems = add_mapped_columns(
+                self.con, raw, table, self.mapping.for_table(table), self.staged,
+                f"{self.prefix}_mapped_{table}")
+            if raw is None:
+                self.file_problems.extend(problems)
+                continue
+            if raw.relation != raw_name:
+                self._views.append(raw.relation)
             staged, problems = stage_table(
                 self.con, raw, TABLES[table], self.mapping.for_table(table),
                 relation=f"{self.prefix}_stg_{table}", values_relation=f"{self.prefix}_values",
@@ -311,7 +322,7 @@ class _LoadRun:
         for table, st in self.staged.items():
             self._insert_python_problems(table, st.row_problems)
             queries = [*column_rules(st, self.as_of), *unfilled_rules(st),
-                       duplicate_key_rule(st)]
+                       *self.join_rules.get(table, []), duplicate_key_rule(st)]
             if table == "subscriptions":
                 queries.append(overlap_rule(st))
             if accounts is not None:
