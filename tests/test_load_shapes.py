@@ -4,8 +4,10 @@ hints for mapping mistakes. Every export is written by hand here, a few rows eac
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -230,7 +232,8 @@ def test_constants_fill_a_plan_and_a_currency_the_export_lacks(warehouse, tmp_pa
      ("tables.events.join.account_id: account_id is also the target of tables.events.columns; "
      "keep one of the two")),
     ("tables: {subscriptions: {constants: {tier: gold}}}\n",
-     "tables.subscriptions.constants.tier: 'tier' is not a column of subscriptions"),
+     ("tables.subscriptions.constants.tier: 'tier' is not a column of subscriptions (did you "
+     "mean 'plan'?)")),
     ("tables: {events: {join: {account_id: {table: subscriptions}}}}\n",
      "setting 'tables.events.join.account_id.on': Field required"),
 ])
@@ -253,3 +256,26 @@ def test_a_constant_for_a_column_the_file_has_is_a_file_problem(warehouse, tmp_p
         ("subscriptions.csv, column plan: is in the file and also set by "
         "tables.subscriptions.constants.plan in the mapping; remove "
         "tables.subscriptions.constants.plan from the mapping, or drop the column")]
+
+
+def test_the_documented_three_systems_example_loads_as_documented(warehouse, tmp_path):
+    text = (Path(__file__).resolve().parents[1] / "docs" / "loading.md").read_text()
+    files = dict(re.findall(r"<!-- example2-file: (\S+) -->\n```\w*\n(.*?)```", text, flags=re.S))
+    assert sorted(files) == ["billing.csv", "crm_accounts.csv", "mapping.yaml", "usage.csv"]
+    report = load(warehouse, write_folder(tmp_path / "exports", files))
+    assert report.rows_loaded == {"accounts": 2, "subscriptions": 2, "events": 3}
+    assert report.repeated_events == 0
+    assert report.warnings == [
+        ("crm_accounts.csv: 2 account(s) have no created_at (sign-up date); it was taken from the "
+        "start of each account's first subscription line")]
+    assert rows(warehouse, "SELECT account_id, name, industry, created_at FROM accounts "
+                           "ORDER BY 1") == [
+        ("C-001", "Acme", "retail", datetime(2024, 1, 5)),
+        ("C-002", "Beta", "software", datetime(2024, 2, 10))]
+    assert rows(warehouse, "SELECT subscription_id, plan FROM subscriptions ORDER BY 1") == [
+        ("sub_1", "standard"), ("sub_2", "standard")]
+    assert rows(warehouse, "SELECT event_id, account_id, user_id, event_name, occurred_at "
+                           "FROM events ORDER BY 1") == [
+        ("m-1", "C-001", "u-1", "login", datetime(2024, 3, 1, 9)),
+        ("m-2", "C-001", "u-1", "login", datetime(2024, 3, 1, 9)),
+        ("m-3", "C-002", "u-7", "export", datetime(2024, 3, 2, 10, 30))]

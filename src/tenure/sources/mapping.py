@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from tenure.config import read_yaml, validate_settings
 from tenure.errors import ConfigError
 from tenure.schema import TABLES
+from tenure.sources.suggest import suggest_columns
 
 __all__ = ["MAPPING_FILE", "Join", "Mapping", "TableMapping", "load_mapping"]
 
@@ -162,7 +163,7 @@ class Mapping(BaseModel):
                 if target not in spec.column_names and not spec.free_attributes:
                     raise ValueError(
                         f"tables.{table}.columns maps {source!r} to {target!r}, which is not a "
-                        f"column of {table}{_suggest(target, spec.column_names)}"
+                        f"column of {table}{_suggest_column(table, target)}"
                     )
             for column in tm.values:
                 if column not in spec.column_names:
@@ -198,7 +199,7 @@ def _check_added_columns(table: str, tm: TableMapping) -> None:
             where = f"tables.{table}.{kind}.{column}"
             if column not in spec.column_names:
                 raise ValueError(f"{where}: {column!r} is not a column of {table}"
-                                 f"{_suggest(column, spec.column_names)}")
+                                 f"{_suggest_column(table, column)}")
             if column in renamed:
                 raise ValueError(f"{where}: {column} is also the target of tables.{table}.columns;"
                                  " keep one of the two")
@@ -218,6 +219,16 @@ def _check_added_columns(table: str, tm: TableMapping) -> None:
         if len(other.grain) != 1 or column not in other.column_names:
             raise ValueError(f"{where}: {join.table} has no single key and {column} column to "
                              "look up; join a table such as subscriptions (key subscription_id)")
+
+
+def _suggest_column(table: str, name: str) -> str:
+    """A hint naming the canonical column ``name`` most likely means: by spelling (``mmr``),
+    else by meaning (``tier`` is a plan)."""
+    spec = TABLES[table]
+    if difflib.get_close_matches(name, spec.column_names, n=1):
+        return _suggest(name, spec.column_names)
+    meant = suggest_columns(spec, [name])
+    return f" (did you mean {meant[name]!r}?)" if meant else _suggest(name, spec.column_names)
 
 
 def _suggest(name: str, choices: Any) -> str:
