@@ -158,3 +158,17 @@ def test_a_whole_number_with_decimals_points_at_the_value_translations(warehouse
         "mapping.yaml": "tables: {subscriptions: {values: {quantity: {'4.0': 4}}}}\n"})
     load(warehouse, folder)
     assert rows(warehouse, "SELECT quantity FROM subscriptions") == [(4,)]
+
+
+def test_a_float_column_of_whole_numbers_in_parquet_gets_the_same_hint(warehouse, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = write_folder(tmp_path / "src", {"accounts.csv": ACCOUNTS})
+    pq.write_table(pa.table({  # pandas writes an integer column with a gap as float64
+        "subscription_id": ["S1"], "account_id": ["A1"], "plan": ["pro"],
+        "quantity": pa.array([3.0], pa.float64()), "mrr": ["49.00"], "start_date": ["2024-01-05"],
+    }), folder / "subscriptions.parquet")
+    problems = failed(warehouse, folder).problems
+    assert [(p.row_label, p.row, p.column, p.value, p.message) for p in problems] == [
+        ("row", 1, "quantity", "3.0", "is a whole number written with decimals")]

@@ -59,7 +59,10 @@ def unknown_accounts_hint(
     example = con.execute(f"SELECT account_id FROM {quote(st.relation)} WHERE account_id IS NOT "
                           f"NULL AND account_id NOT IN (SELECT account_id FROM {account_ids} "
                           "WHERE account_id IS NOT NULL) LIMIT 1").fetchone()
-    taken = (f"the mapping takes account_id from column {source!r}" if source != "account_id"
+    join = st.mapping.join.get("account_id")
+    taken = (f"the mapping takes account_id from {join.table} through column {join.on!r}"
+             if join is not None else
+             f"the mapping takes account_id from column {source!r}" if source != "account_id"
              else "the file's own account_id column names the account")
     message = (f"names no account of {accounts_name} in {unknown:,} of {total:,} rows (e.g. "
                f"{example[0] if example else ''!r}); {taken}")
