@@ -152,9 +152,11 @@ def test_two_identical_lines_without_an_id_are_a_duplicate(warehouse, tmp_path):
         "accounts.csv": ACCOUNTS, "subscriptions.csv": LINES + "A2,pro,49.00,2024-02-10,\n"})
     problems = [str(p) for p in failed(warehouse, folder).problems]
     assert len(problems) == 1
-    assert problems[0].startswith("subscriptions.csv line 5, column subscription_id: value 'gen-")
-    assert problems[0].endswith("repeats the key of line 4; subscriptions has one row per "
-                                "subscription_id: remove the duplicate row")
+    assert problems[0].startswith("subscriptions.csv line 5, column subscription_id: is empty, "
+                                  "and the line is identical to line 4 (both were given the id "
+                                  "'gen-")
+    assert problems[0].endswith("'); subscriptions has one row per subscription_id: remove the "
+                                "duplicate row")
 
 
 # -- the mapping joins exports and sets constants ---------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tenure.schema import MONEY
+from tenure.sources.fill import LINE_ID_PREFIX
 from tenure.sources.problems import Problem
 from tenure.sources.sql import literal, quote
 from tenure.sources.staging import BILLED, StagedTable
@@ -240,9 +241,17 @@ def duplicate_key_rule(st: StagedTable) -> str:
               f"(SELECT {keys}, min(__row) AS __first FROM {quote(st.relation)} WHERE {not_null} "
               f"GROUP BY {keys} HAVING count(*) > 1) d USING ({keys}))")
     noun = "key" if len(grain) == 1 else "key (" + ", ".join(grain) + ")"
+    message = f"'repeats the {noun} of {st.source.row_label} ' || CAST(__first AS VARCHAR)"
+    if st.spec.name == "subscriptions":
+        # A line without an id was given one made from its content (sources.fill): a repeat of
+        # that id is a line identical to another, which the user never saw an id for.
+        generated = f"subscription_id LIKE {literal(LINE_ID_PREFIX + '%')}"
+        value = f"CASE WHEN {generated} THEN NULL ELSE {value} END"
+        message = (f"CASE WHEN {generated} THEN 'is empty, and the line is identical to "
+                   f"{st.source.row_label} ' || CAST(__first AS VARCHAR) || ' (both were given "
+                   f"the id ''' || subscription_id || ''')' ELSE {message} END")
     return (f"SELECT __row AS row, {literal(label)} AS column_name, {value} AS value, "
-            f"'repeats the {noun} of {st.source.row_label} ' || CAST(__first AS VARCHAR) "
-            f"AS message, "
+            f"{message} AS message, "
             f"{literal(f'{st.spec.name} has one row per {label}: remove the duplicate row')} "
             f"AS fix FROM {source} WHERE __row > __first")
 
