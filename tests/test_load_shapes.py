@@ -281,3 +281,19 @@ def test_the_documented_three_systems_example_loads_as_documented(warehouse, tmp
         ("m-1", "C-001", "u-1", "login", datetime(2024, 3, 1, 9)),
         ("m-2", "C-001", "u-1", "login", datetime(2024, 3, 1, 9)),
         ("m-3", "C-002", "u-7", "export", datetime(2024, 3, 2, 10, 30))]
+
+
+def test_a_join_to_a_table_that_is_not_loaded_is_a_file_problem(warehouse, tmp_path):
+    folder = write_folder(tmp_path / "src", {
+        **BASE, "usage.csv": USAGE, "mapping.yaml": JOIN_MAPPING.replace("on: sub", "on: subx")})
+    assert [str(p) for p in failed(warehouse, folder).problems] == [
+        ("usage.csv, column subx: is named by tables.events.join.account_id in the mapping but the "
+         "file has no such column (it has: messageId, sub, who, action, ts); correct "
+         "tables.events.join.account_id.on in the mapping")]
+    write_folder(folder, {"subscriptions.csv": "subscription_id,account_id\n",
+                          "mapping.yaml": JOIN_MAPPING})
+    problems = [str(p) for p in failed(warehouse, folder).problems]
+    assert problems[-1] == (
+        "usage.csv, column account_id: is taken from table subscriptions "
+        "(tables.events.join.account_id), which is not in this load or could not be read; add "
+        "the subscriptions file, or fix its problems")

@@ -63,8 +63,8 @@ def add_mapped_columns(
         if join.table not in staged:
             problems.append(Problem(
                 name, None, column, None,
-                f"is taken from table {join.table} ({where}), which is not in this load",
-                f"add the {join.table} file to the load folder"))
+                f"is taken from table {join.table} ({where}), which is not in this load or "
+                "could not be read", f"add the {join.table} file, or fix its problems"))
     if problems:
         return None, [], problems
 
