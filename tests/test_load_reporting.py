@@ -172,3 +172,35 @@ def test_a_float_column_of_whole_numbers_in_parquet_gets_the_same_hint(warehouse
     problems = failed(warehouse, folder).problems
     assert [(p.row_label, p.row, p.column, p.value, p.message) for p in problems] == [
         ("row", 1, "quantity", "3.0", "is a whole number written with decimals")]
+
+
+def test_every_date_in_another_format_gets_the_format_to_set(warehouse, tmp_path):
+    folder = write_folder(tmp_path / "src", {
+        **BASE, "subscriptions.csv": "subscription_id,account_id,plan,mrr,start_date\n"
+                                     "S1,A1,pro,49.00,25/01/2024\nS2,A2,pro,19.00,13/02/2024\n"})
+    exc = failed(warehouse, folder)
+    assert str(exc.problems[0]) == (
+        "subscriptions.csv, column start_date: fails to parse in 2 of 2 rows (e.g. '13/02/2024');"
+        " they are not ISO dates; set tables.subscriptions.date_format: '%d/%m/%Y' in the mapping")
+    assert "--quarantine" not in exc.advice  # it would set every row aside
+
+
+def test_ambiguous_day_and_month_are_both_named(warehouse, tmp_path):
+    folder = write_folder(tmp_path / "src", {
+        "accounts.csv": "account_id,created_at\nA1,05/01/2024 10:00\nA2,02/03/2024 11:30\n",
+        "subscriptions.csv": SUBSCRIPTIONS})
+    assert failed(warehouse, folder).problems[0].fix == (
+        "they fit '%d/%m/%Y %H:%M' and '%m/%d/%Y %H:%M': set tables.accounts.timestamp_format in "
+        "the mapping to the one your system writes (day or month first)")
+
+
+def test_a_wrongly_mapped_column_that_never_parses_points_at_the_mapping(warehouse, tmp_path):
+    folder = write_folder(tmp_path / "src", {
+        **BASE,
+        "subscriptions.csv": "subscription_id,account_id,plan,mrr,seats_label,start_date\n"
+                             "S1,A1,pro,49.00,five,2024-01-05\nS2,A2,pro,19.00,ten,2024-02-10\n",
+        "mapping.yaml": "tables: {subscriptions: {columns: {seats_label: quantity}}}\n"})
+    assert str(failed(warehouse, folder).problems[0]) == (
+        "subscriptions.csv, column seats_label (quantity): fails to parse in 2 of 2 rows (e.g. "
+        "'five'); the mapping takes quantity from column 'seats_label'; check that "
+        "tables.subscriptions.columns maps the column holding quantity to it")

@@ -1,9 +1,14 @@
-"""Problems that point at the mapping rather than at rows: when (nearly) every row of a file
-names an account that does not exist, the rows are not wrong one by one; the wrong column was
-mapped to ``account_id`` (or the accounts' own ids come from the wrong column).
+"""Problems that point at the mapping rather than at rows.
 
-The hint looks for the column whose values do match: first among the file's own columns, then
-among the accounts file's columns. It reads a sample of rows, so it stays cheap on a large file.
+* When (nearly) every row of a file names an account that does not exist, the rows are not
+  wrong one by one: the wrong column was mapped to ``account_id`` (or the accounts' own ids come
+  from the wrong column). The hint looks for the column whose values do match: first among the
+  file's own columns, then among the accounts file's columns.
+* When (nearly) every value of a column fails to parse, its dates are in another format (the
+  hint names the format they fit) or the mapping took the wrong column.
+
+Both read a sample of rows, so they stay cheap on a large file, and both are problems with the
+whole file: ``--quarantine`` would only set every row aside.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tenure.sources.problems import Problem
+from tenure.sources.sql import literal as _literal
 from tenure.sources.sql import quote
 from tenure.sources.staging import StagedTable
 from tenure.sources.suggest import mapping_hint
@@ -18,7 +24,14 @@ from tenure.sources.suggest import mapping_hint
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["NEARLY_ALL", "SAMPLE_ROWS", "unknown_accounts_hint"]
+__all__ = [
+    "DATE_FORMATS",
+    "NEARLY_ALL",
+    "SAMPLE_ROWS",
+    "TIMESTAMP_FORMATS",
+    "unknown_accounts_hint",
+    "unparsed_column_hints",
+]
 
 #: Share of a file's rows naming unknown accounts from which the mapping is suspected.
 NEARLY_ALL = 0.9
@@ -120,3 +133,74 @@ def _best_match(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str
         if sampled and matched >= 0.5 * sampled and (best is None or matched > best[1]):
             best = (column, matched, sampled)
     return best
+
+
+_DAYS = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%d/%m/%y", "%m/%d/%y")
+#: Date formats tried when every date of a column fails: day first, month first, dotted, short,
+#: and a timestamp written into a date column.
+DATE_FORMATS = (*_DAYS, "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+#: The same for timestamps (each day format with minutes, and with seconds).
+TIMESTAMP_FORMATS = tuple(f"{d} {t}" for d in _DAYS for t in ("%H:%M", "%H:%M:%S"))
+
+
+def unparsed_column_hints(con: duckdb.DuckDBPyConnection,
+                          st: StagedTable) -> list[tuple[str, Problem]]:
+    """``(column, problem)`` about the format or the mapping of each column of ``st`` whose
+    values (nearly) all fail to parse (one scan of the file for all its columns)."""
+    columns = [c.name for c in st.spec.columns if c.dtype != "string" and c.name in st.present]
+    if not columns:
+        return []
+    parts = []
+    for c in columns:
+        raw, typed = quote(f"{c}__raw"), quote(c)
+        parts += [f"count(*) FILTER (WHERE {raw} IS NOT NULL AND {typed} IS NULL)",
+                  f"count({raw})", f"min({raw}) FILTER (WHERE {typed} IS NULL)"]
+    found = con.execute(f"SELECT {', '.join(parts)} FROM {quote(st.relation)}").fetchone()
+    problems = []
+    for i, column in enumerate(columns):
+        failed, written, example = found[3 * i: 3 * i + 3]
+        if failed >= 2 and failed >= NEARLY_ALL * written:
+            problem = _unparsed_column_hint(con, st, column, failed, written, example)
+            if problem is not None:
+                problems.append((column, problem))
+    return problems
+
+
+def _unparsed_column_hint(con: duckdb.DuckDBPyConnection, st: StagedTable, column: str,
+                          failed: int, written: int, example: str) -> Problem | None:
+    """The problem of one column whose values (nearly) all fail to parse: its dates are in
+    another format (named, to set in the mapping), or the mapping took the wrong column."""
+    raw = quote(f"{column}__raw")
+    dtype = st.spec.column(column).dtype
+    table = st.spec.name
+    label = st.labels.get(column, column)
+    source = _source_column(st, column)
+    message = f"fails to parse in {failed:,} of {written:,} rows (e.g. {example!r})"
+    if dtype in ("date", "timestamp"):
+        setting = f"tables.{table}.{dtype}_format"
+        given = st.mapping.date_format if dtype == "date" else st.mapping.timestamp_format
+        formats = DATE_FORMATS if dtype == "date" else TIMESTAMP_FORMATS
+        sample = (f"(SELECT {raw} AS v FROM {quote(st.relation)} WHERE {raw} IS NOT NULL "
+                  f"LIMIT {SAMPLE_ROWS})")
+        counts = con.execute("SELECT " + ", ".join(
+            f"count(*) FILTER (WHERE TRY_STRPTIME(v, {_literal(f)}) IS NOT NULL)"
+            for f in formats) + f", count(*) FROM {sample}").fetchone()
+        fits = [f for f, n in zip(formats, counts[:-1], strict=True) if n == counts[-1]]
+        now = f"the mapping's {dtype}_format {given!r} fits none of them" if given else (
+            f"they are not ISO {dtype}s")
+        if len(fits) == 1:
+            fix = f"set {setting}: '{fits[0]}' in the mapping"
+        elif fits:
+            fix = (f"they fit {' and '.join(repr(f) for f in fits)}: set {setting} in the "
+                   "mapping to the one your system writes (day or month first)")
+        else:
+            fix = (f"give the file's {dtype} format in the mapping ({setting}, e.g. "
+                   f"'{formats[0]}'), or check that tables.{table}.columns maps the right "
+                   f"column to {column}")
+        return Problem(st.source.name, None, label, None, f"{message}; {now}", fix)
+    if source == column:
+        return None  # the file's own column: the row messages say how to write the values
+    return Problem(
+        st.source.name, None, label, None,
+        f"{message}; the mapping takes {column} from column {source!r}",
+        f"check that tables.{table}.columns maps the column holding {column} to it")

@@ -31,7 +31,7 @@ from tenure.errors import InputError, ValidationError, WarehouseError
 from tenure.schema import TABLES, TableSpec
 from tenure.sources.enrich import add_mapped_columns
 from tenure.sources.fill import fill_line_ids, fill_sign_up_dates, unfilled_rules
-from tenure.sources.hints import unknown_accounts_hint
+from tenure.sources.hints import unknown_accounts_hint, unparsed_column_hints
 from tenure.sources.mapping import MAPPING_FILE, Mapping, load_mapping
 from tenure.sources.problems import Problem, ProblemCount
 from tenure.sources.readers import SourceFile, locate_sources, read_raw
@@ -336,8 +336,21 @@ class _LoadRun:
                     f"FROM ({query})")
         if accounts is not None:
             self._unknown_account_hints(accounts, accounts_name)
+        self._unparsed_column_hints()
         if "accounts" in self.staged:
             self._check_kept_tables(kept, accounts)
+
+    def _unparsed_column_hints(self) -> None:
+        """A column whose values (nearly) all fail to parse has a format or mapping problem."""
+        for table, st in self.staged.items():
+            for column, problem in unparsed_column_hints(self.con, st):
+                # One problem with the column explains its rows: they are not listed one by one.
+                self.file_problems.append(problem)
+                self.con.execute(
+                    f"DELETE FROM {quote(self.problems)} WHERE table_name = {literal(table)} "
+                    f"AND column_name = {literal(st.labels.get(column, column))} AND row IN "
+                    f"(SELECT __row FROM {quote(st.relation)} WHERE "
+                    f"{quote(column + '__raw')} IS NOT NULL AND {quote(column)} IS NULL)")
 
     def _unknown_account_hints(self, accounts: str, accounts_name: str) -> None:
         """A file whose rows (nearly) all name unknown accounts has a mapping problem, not row
