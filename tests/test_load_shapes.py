@@ -297,3 +297,13 @@ def test_a_join_to_a_table_that_is_not_loaded_is_a_file_problem(warehouse, tmp_p
         "usage.csv, column account_id: is taken from table subscriptions "
         "(tables.events.join.account_id), which is not in this load or could not be read; add "
         "the subscriptions file, or fix its problems")
+
+
+def test_events_differing_only_in_properties_are_not_repeats(warehouse, tmp_path):
+    events = ("account_id,user_id,event_name,occurred_at,properties\n"
+              'A1,u1,click,2024-05-01 10:00:00,"{""b"": 1}"\n'
+              'A1,u1,click,2024-05-01 10:00:00,"{""b"": 2}"\n'
+              'A1,u1,click,2024-05-01 10:00:00,"{""b"": 2}"\n'
+              "A1,u1,click,2024-05-01 10:00:00,\nA1,u1,click,2024-05-01 10:00:00,\n")
+    report = load(warehouse, write_folder(tmp_path / "src", {**BASE, "events.csv": events}))
+    assert (report.rows_loaded["events"], report.repeated_events) == (5, 2)

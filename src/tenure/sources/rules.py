@@ -265,10 +265,17 @@ def repeated_rows_sql(st: StagedTable, accepted: str = "true") -> str:
     load says how many), never rejected; ``accepted`` is an SQL condition on row ``s``.
     """
     key = st.spec.grain[0]
-    columns = ", ".join(quote(c) for c in st.spec.column_names if c != key)
-    return (f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {quote(st.relation)}"
-            f" s WHERE {quote(key)} IS NULL AND {accepted} GROUP BY {columns} "
-            f"HAVING count(*) > 1)")
+    relation = quote(st.relation)
+    columns = ", ".join(f"s.{quote(c)}" for c in st.spec.column_names if c != key)
+    # Repeats of the required columns first (a hash table over short values), then the full
+    # comparison, properties included, only on their rows: cheaper on a large events file.
+    short = ", ".join(quote(c.name) for c in st.spec.columns if c.required and c.name != key)
+    unkeyed = f"s.{quote(key)} IS NULL AND {accepted}"
+    candidates = (f"SELECT {short} FROM {relation} s WHERE {unkeyed} GROUP BY {short} "
+                  "HAVING count(*) > 1")
+    return (f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {relation} s "
+            f"JOIN ({candidates}) d USING ({short}) WHERE {unkeyed} GROUP BY {columns} "
+            "HAVING count(*) > 1)")
 
 
 def overlap_rule(st: StagedTable) -> str:
