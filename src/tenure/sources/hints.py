@@ -135,12 +135,11 @@ def _best_match(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str
     return best
 
 
-_DAYS = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%d/%m/%y", "%m/%d/%y")
-#: Date formats tried when every date of a column fails: day first, month first, dotted, short,
-#: and a timestamp written into a date column.
-DATE_FORMATS = (*_DAYS, "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
-#: The same for timestamps (each day format with minutes, and with seconds).
-TIMESTAMP_FORMATS = tuple(f"{d} {t}" for d in _DAYS for t in ("%H:%M", "%H:%M:%S"))
+#: Date formats tried when every date of a column fails: day first, month first, dotted, short.
+DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%d/%m/%y",
+                "%m/%d/%y")
+#: The same for timestamps (each date format with minutes, and with seconds).
+TIMESTAMP_FORMATS = tuple(f"{d} {t}" for d in DATE_FORMATS for t in ("%H:%M", "%H:%M:%S"))
 
 
 def unparsed_column_hints(con: duckdb.DuckDBPyConnection,
@@ -169,7 +168,8 @@ def unparsed_column_hints(con: duckdb.DuckDBPyConnection,
 def _unparsed_column_hint(con: duckdb.DuckDBPyConnection, st: StagedTable, column: str,
                           failed: int, written: int, example: str) -> Problem | None:
     """The problem of one column whose values (nearly) all fail to parse: its dates are in
-    another format (named, to set in the mapping), or the mapping took the wrong column."""
+    another format (named, to set in the mapping), or the mapping took the wrong column;
+    ``None`` when neither is likely (the row messages then say how to write each value)."""
     raw = quote(f"{column}__raw")
     dtype = st.spec.column(column).dtype
     table = st.spec.name
@@ -180,8 +180,8 @@ def _unparsed_column_hint(con: duckdb.DuckDBPyConnection, st: StagedTable, colum
         setting = f"tables.{table}.{dtype}_format"
         given = st.mapping.date_format if dtype == "date" else st.mapping.timestamp_format
         formats = DATE_FORMATS if dtype == "date" else TIMESTAMP_FORMATS
-        sample = (f"(SELECT {raw} AS v FROM {quote(st.relation)} WHERE {raw} IS NOT NULL "
-                  f"LIMIT {SAMPLE_ROWS})")
+        sample = (f"(SELECT {raw} AS v FROM {quote(st.relation)} WHERE {raw} IS NOT NULL AND "
+                  f"{quote(column)} IS NULL LIMIT {SAMPLE_ROWS})")
         counts = con.execute("SELECT " + ", ".join(
             f"count(*) FILTER (WHERE TRY_STRPTIME(v, {_literal(f)}) IS NOT NULL)"
             for f in formats) + f", count(*) FROM {sample}").fetchone()
@@ -189,15 +189,15 @@ def _unparsed_column_hint(con: duckdb.DuckDBPyConnection, st: StagedTable, colum
         now = f"the mapping's {dtype}_format {given!r} fits none of them" if given else (
             f"they are not ISO {dtype}s")
         if len(fits) == 1:
-            fix = f"set {setting}: '{fits[0]}' in the mapping"
-        elif fits:
-            fix = (f"they fit {' and '.join(repr(f) for f in fits)}: set {setting} in the "
-                   "mapping to the one your system writes (day or month first)")
-        else:
-            fix = (f"give the file's {dtype} format in the mapping ({setting}, e.g. "
-                   f"'{formats[0]}'), or check that tables.{table}.columns maps the right "
-                   f"column to {column}")
-        return Problem(st.source.name, None, label, None, f"{message}; {now}", fix)
+            return Problem(st.source.name, None, label, None, f"{message}; {now}",
+                           f"set {setting}: '{fits[0]}' in the mapping")
+        if fits:
+            return Problem(st.source.name, None, label, None, f"{message}; {now}",
+                           f"they fit {' and '.join(repr(f) for f in fits)}: set {setting} in "
+                           "the mapping to the one your system writes (day or month first)")
+        # No known format fits them all: the row messages say more (a time of day in a date
+        # column, an impossible day) than a guess about the column would.
+        return None
     if source == column:
         return None  # the file's own column: the row messages say how to write the values
     return Problem(
