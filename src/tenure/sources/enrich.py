@@ -87,19 +87,15 @@ def add_mapped_columns(
         source = (f"(SELECT r.__row, {text} AS key, {alias}.k AS found FROM "
                   f"{quote(raw.relation)} r {joins[-1]})")
         label = f"{join.on} (join to {join.table})"
+        fix = (f"every row needs the {key} its {column} is taken from (tables.{table}.join."
+               f"{column}): fill it in, or add the missing row to {other.source.name}")
         rules.append(
             f"SELECT __row AS row, {literal(label)} AS column_name, key AS value, "
             f"CASE WHEN key IS NULL THEN 'is empty' ELSE "
             f"{literal(f'is not a {key} in {other.source.name}')} END AS message, "
-            f"{literal(f'every row needs the {key} its {column} is taken from ({_path(table, column)}): fill it in, or add the missing row to {other.source.name}')} "  # noqa: E501
-            f"AS fix FROM {source} WHERE found IS NULL")
+            f"{literal(fix)} AS fix FROM {source} WHERE found IS NULL")
     con.execute(f"CREATE TEMP VIEW {quote(relation)} AS SELECT {', '.join(selects)} "
                 f"FROM {quote(raw.relation)} r {' '.join(joins)}")
     columns = {c: raw.columns[c] for c in keep}
     columns.update(dict.fromkeys([*tm.constants, *tm.join], "VARCHAR"))
     return RawSource(raw.file, relation, columns, list(raw.row_problems)), rules, []
-
-
-def _path(table: str, column: str) -> str:
-    """The mapping setting of a joined column, for messages."""
-    return f"tables.{table}.join.{column}"
