@@ -16,6 +16,7 @@ import pytest
 
 from tenure.errors import ValidationError
 from tenure.warehouse import Warehouse
+from tenure.warehouse.load import EXAMPLES_PER_RULE
 from test_load_support import ACCOUNTS, BASE, SUBSCRIPTIONS, load, snapshot, write_folder
 
 
@@ -313,13 +314,16 @@ def test_every_problem_is_collected_not_just_the_first(loaded, tmp_path):
     lines = "".join(f"S{i},A1,pro,-{i}.00,2024-01-05,\n" for i in range(3, 1103))
     folder = bad(tmp_path, subscriptions__csv=SUBSCRIPTIONS + lines,
                  accounts__csv=ACCOUNTS + "A3,,not a date,\n")
-    problems = problems_of(loaded, folder)
-    # 1100 negative amounts and 1 bad date: the first 1000 are listed, the rest counted.
-    assert len(problems) == 1001
+    before = snapshot(loaded)
+    with pytest.raises(ValidationError) as caught:
+        load(loaded, folder)
+    assert snapshot(loaded) == before
+    # 1100 negative amounts and 1 bad date: all counted, a few examples of each listed.
+    assert caught.value.total == 1101
+    problems = [str(p) for p in caught.value.problems]
     assert problems[0].startswith("accounts.csv line 4, column created_at: value 'not a date'")
-    assert problems[-1] == (
-        "(all files): 101 more row problem(s) are not listed; fix the ones above and load again, "
-        "or pass --quarantine to load the good rows and get every rejected row with its reasons")
+    assert len(problems) == 1 + EXAMPLES_PER_RULE
+    assert [c.count for c in caught.value.counts] == [1, 1100]
 
 
 def test_two_files_for_one_table_and_a_missing_mapped_file(loaded, tmp_path):

@@ -34,18 +34,28 @@ class WarehouseError(TenureError):
 class ValidationError(InputError):
     """One or more rows of a load failed validation.
 
-    ``problems`` holds every problem found (not just the first): a file is fixed in one pass.
+    ``problems`` lists the problems to show: every problem with a whole file, and a few
+    examples of each rule in each file. ``total`` is the true number of problems found (all
+    of them are counted, not just the listed ones) and ``counts`` holds one
+    ``ProblemCount`` per file and rule. ``advice`` is the closing line: what to do next, with
+    ``--quarantine`` only when quarantine would help.
     """
 
-    def __init__(self, problems: list, *, shown: int = 20) -> None:
+    def __init__(self, problems: list, *, shown: int = 20, total: int | None = None,
+                 counts: list | None = None, advice: str | None = None) -> None:
         self.problems = list(problems)
+        self.total = len(self.problems) if total is None else total
+        self.counts = list(counts or [])
+        self.advice = advice or ("Fix the files (or the mapping) and load again, or pass "
+                                 "--quarantine to load the good rows and set the others aside.")
         lines = [str(p) for p in self.problems[:shown]]
-        more = len(self.problems) - shown
+        more = self.total - len(lines)
         if more > 0:
-            lines.append(f"... and {more} more problem(s); use --quarantine to load the good rows "
-                         "and write every rejected row with its reason to a rejects file.")
-        header = f"{len(self.problems)} problem(s) found; nothing was written to the warehouse."
-        super().__init__("\n".join([header, *lines]))
+            lines.append(f"... and {more:,} more problem(s)"
+                         + ("; per file and rule:" if self.counts else "."))
+            lines += [f"  {c}" for c in self.counts]
+        header = f"{self.total:,} problem(s) found; nothing was written to the warehouse."
+        super().__init__("\n".join([header, *lines, self.advice]))
 
 
 class NotFittedError(TenureError, AttributeError):

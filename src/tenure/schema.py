@@ -89,7 +89,10 @@ TABLES: dict[str, TableSpec] = {
             columns=(
                 Column("account_id", "string", "Stable identifier of the account."),
                 Column("name", "string", "Display name.", required=False, nullable=True),
-                Column("created_at", "timestamp", "When the account was created (sign-up)."),
+                Column("created_at", "timestamp",
+                       "When the account was created (sign-up); when the export has none, the "
+                       "start of the account's first subscription line (filled by the loader).",
+                       required=False),
                 Column("industry", "string", "Industry attribute.", required=False, nullable=True),
                 Column("country", "string", "Country attribute.", required=False, nullable=True),
                 Column("size", "string", "Company size band.", required=False, nullable=True),
@@ -106,7 +109,10 @@ TABLES: dict[str, TableSpec] = {
             ),
             grain=("subscription_id",),
             columns=(
-                Column("subscription_id", "string", "Identifier of the priced line."),
+                Column("subscription_id", "string",
+                       "Identifier of the priced line; when the export has none, made from the "
+                       "line's content (filled by the loader, the same on every load).",
+                       required=False),
                 Column("account_id", "string", "Account holding the line (in accounts)."),
                 Column("plan", "string", "Plan or product name."),
                 Column("quantity", "int64", "Seats or units.", required=False),
@@ -150,7 +156,9 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             name="events",
             description="One row per product-usage event by a user of an account.",
-            grain=("account_id", "user_id", "event_name", "occurred_at"),
+            # The source's event id is the only key: without one, identical rows are real
+            # repeated actions (two clicks in one second), counted by the loader, never rejected.
+            grain=("event_id",),
             optional=True,
             columns=(
                 Column("account_id", "string", "Account whose user acted."),
@@ -158,6 +166,10 @@ TABLES: dict[str, TableSpec] = {
                 Column("event_name", "string", "What happened (feature used)."),
                 Column("occurred_at", "timestamp", "When it happened (UTC)."),
                 Column("properties", "string", "Optional JSON object of event properties.",
+                       required=False, nullable=True),
+                Column("event_id", "string",
+                       "The source's id of the event (Segment's messageId); a repeated id is a "
+                       "duplicate. Null when the source has none.",
                        required=False, nullable=True),
             ),
         ),

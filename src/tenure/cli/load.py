@@ -145,12 +145,15 @@ def prepare_revenue_sql(warehouse: Warehouse, config: ProjectConfig) -> None:
 
 def _print_problems(exc: ValidationError) -> None:
     err = Console(stderr=True, highlight=False)
-    err.print(f"[bold red]{len(exc.problems)} problem(s) found; nothing was written to the "
+    err.print(f"[bold red]{exc.total:,} problem(s) found; nothing was written to the "
               "warehouse.[/]")
     for problem in exc.problems:
         err.print(f"  {problem}", markup=False, soft_wrap=True)
-    err.print("Fix the files (or add a mapping) and load again, or pass --quarantine to load the "
-              "good rows and set the others aside.")
+    if exc.total > len(exc.problems):
+        err.print("Problems per file and rule (a few examples of each are listed above):")
+        for count in exc.counts:
+            err.print(f"  {count}", markup=False, soft_wrap=True)
+    err.print(exc.advice, markup=False, soft_wrap=True)
 
 
 def _print_report(report: LoadReport, project: Path) -> None:

@@ -161,4 +161,5 @@ def _table(rng: np.random.Generator, u: UsageInputs, account: np.ndarray, user: 
         "event_name": _FEATURE_NAMES.take(pa.array(feature)),
         "occurred_at": pa.array(micros, pa.timestamp("us")),
         "properties": _properties(rng, feature),
+        "event_id": pa.nulls(len(account), pa.string()),  # the simulated source has no event ids
     })

@@ -12,6 +12,10 @@ rename columns, translate values, give the date format and say how money is writ
           is_trial: {Y: "true", N: "false"}
         date_format: "%d/%m/%Y"
         money_in_minor_units: false
+        constants: {currency: EUR}
+      events:
+        join:
+          account_id: {table: subscriptions, on: sub_id}
 
 ``docs/loading.md`` documents every field with a worked example that the tests load.
 """
@@ -29,8 +33,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from tenure.config import read_yaml, validate_settings
 from tenure.errors import ConfigError
 from tenure.schema import TABLES
+from tenure.sources.suggest import suggest_columns
 
-__all__ = ["MAPPING_FILE", "Mapping", "TableMapping", "load_mapping"]
+__all__ = ["MAPPING_FILE", "Join", "Mapping", "TableMapping", "load_mapping"]
 
 #: A mapping file with this name in the source folder is used when no other is given.
 MAPPING_FILE = "mapping.yaml"
@@ -43,6 +48,20 @@ def _as_text(value: Any) -> str:
     if value is None:
         raise ValueError("a value map cannot map to or from an empty value")
     return str(value)
+
+
+class Join(BaseModel):
+    """A canonical column taken from another table of the load, through a key the file holds.
+
+    ``{table: subscriptions, on: sub_id}`` under ``join.account_id`` of ``events``: each event's
+    account is the ``account_id`` of the subscription line whose ``subscription_id`` is the
+    event's ``sub_id``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    table: str = Field(description="Canonical table to look the value up in (loaded before).")
+    on: str = Field(description="Column of this file holding the other table's key.")
 
 
 class TableMapping(BaseModel):
@@ -84,6 +103,22 @@ class TableMapping(BaseModel):
             "cent."
         ),
     )
+
+    constants: dict[str, str] = Field(
+        default_factory=dict,
+        description=("Canonical columns the file lacks, set to one value for every row "
+                     "(a plan name, a currency)."))
+    join: dict[str, Join] = Field(
+        default_factory=dict,
+        description=("Canonical columns taken from another table of the load through a key "
+                     "column of this file: {account_id: {table: subscriptions, on: sub_id}}."))
+
+    @field_validator("constants", mode="before")
+    @classmethod
+    def _constants_as_text(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict):
+            return raw
+        return {str(col): _as_text(v) for col, v in raw.items()}
 
     @field_validator("values", mode="before")
     @classmethod
@@ -134,7 +169,7 @@ class Mapping(BaseModel):
                 if target not in spec.column_names and not spec.free_attributes:
                     raise ValueError(
                         f"tables.{table}.columns maps {source!r} to {target!r}, which is not a "
-                        f"column of {table}{_suggest(target, spec.column_names)}"
+                        f"column of {table}{_suggest_column(table, target)}"
                     )
             for column in tm.values:
                 if column not in spec.column_names:
@@ -142,6 +177,7 @@ class Mapping(BaseModel):
                         f"tables.{table}.values names {column!r}, which is not a column of "
                         f"{table}{_suggest(column, spec.column_names)}"
                     )
+            _check_added_columns(table, tm)
             if tm.billed_amount is not None and table != "subscriptions":
                 raise ValueError(
                     f"tables.{table}.billed_amount: only subscriptions derive mrr from a billed "
@@ -157,6 +193,48 @@ class Mapping(BaseModel):
     def for_table(self, table: str) -> TableMapping:
         """The mapping of ``table``; an empty mapping when the file does not mention it."""
         return self.tables.get(table) or TableMapping()
+
+
+def _check_added_columns(table: str, tm: TableMapping) -> None:
+    """The columns a mapping adds (constants, joins) must be canonical, added once, and a join
+    must name a table loaded before this one, keyed by one column, that has the column."""
+    spec = TABLES[table]
+    renamed = set(tm.columns.values())
+    for kind, added in (("constants", tm.constants), ("join", tm.join)):
+        for column in added:
+            where = f"tables.{table}.{kind}.{column}"
+            if column not in spec.column_names:
+                raise ValueError(f"{where}: {column!r} is not a column of {table}"
+                                 f"{_suggest_column(table, column)}")
+            if column in renamed:
+                raise ValueError(f"{where}: {column} is also the target of tables.{table}.columns;"
+                                 " keep one of the two")
+            if kind == "join" and column in tm.constants:
+                raise ValueError(f"{where}: {column} is also set in tables.{table}.constants; "
+                                 "keep one of the two")
+    order = list(TABLES)
+    for column, join in tm.join.items():
+        where = f"tables.{table}.join.{column}"
+        if join.table not in TABLES:
+            raise ValueError(f"{where}: unknown table {join.table!r}"
+                             f"{_suggest(join.table, TABLES)}")
+        other = TABLES[join.table]
+        if order.index(join.table) >= order.index(table):
+            raise ValueError(f"{where}: {table} can only look values up in a table loaded before "
+                             f"it ({', '.join(order[:order.index(table)]) or 'none'})")
+        if len(other.grain) != 1 or column not in other.column_names:
+            raise ValueError(f"{where}: {join.table} has no single key and {column} column to "
+                             "look up; join a table such as subscriptions (key subscription_id)")
+
+
+def _suggest_column(table: str, name: str) -> str:
+    """A hint naming the canonical column ``name`` most likely means: by spelling (``mmr``),
+    else by meaning (``tier`` is a plan)."""
+    spec = TABLES[table]
+    if difflib.get_close_matches(name, spec.column_names, n=1):
+        return _suggest(name, spec.column_names)
+    meant = suggest_columns(spec, [name])
+    return f" (did you mean {meant[name]!r}?)" if meant else _suggest(name, spec.column_names)
 
 
 def _suggest(name: str, choices: Any) -> str:

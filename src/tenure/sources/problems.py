@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Problem"]
+__all__ = ["Problem", "ProblemCount"]
 
 
 @dataclass(frozen=True)
@@ -56,3 +56,38 @@ class Problem:
     def __str__(self) -> str:
         where = self.file if self.row is None else f"{self.file} {self.row_label} {self.row}"
         return f"{where}, {self.reason}" if self.column else f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ProblemCount:
+    """How many rows of one file break one rule, with the first of them as the example.
+
+    A load lists a few examples of each rule per file and counts the rest: a file with 27,412
+    negative amounts must say so, and must not hide the problems of the next file.
+
+    Examples
+    --------
+    >>> example = Problem("subscriptions.csv", 4, "mrr", "-3", "is negative", "...")
+    >>> print(ProblemCount(example, count=1100, listed=5))
+    subscriptions.csv, column mrr: 1,100 problem(s), 5 listed; e.g. line 4: value '-3' is negative
+    """
+
+    example: Problem
+    count: int
+    listed: int
+
+    @property
+    def file(self) -> str:
+        return self.example.file
+
+    @property
+    def column(self) -> str | None:
+        return self.example.column
+
+    def __str__(self) -> str:
+        p = self.example
+        where = f"{p.file}, column {p.column}" if p.column else p.file
+        shown = f", {self.listed:,} listed" if self.listed < self.count else ""
+        at = f"{p.row_label} {p.row}: " if p.row is not None else ""
+        what = f"value {p.value!r} {p.message}" if p.value is not None else p.message
+        return f"{where}: {self.count:,} problem(s){shown}; e.g. {at}{what}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tenure.schema import MONEY
+from tenure.sources.fill import LINE_ID_PREFIX
 from tenure.sources.problems import Problem
 from tenure.sources.sql import WITH_TIME, literal, quote
 from tenure.sources.staging import BILLED, StagedTable
@@ -27,6 +28,8 @@ __all__ = [
     "currency_rules",
     "duplicate_key_rule",
     "overlap_rule",
+    "repeated_rows_sql",
+    "whole_number_with_decimals_rule",
 ]
 
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -158,6 +161,26 @@ def _parse_failure(dtype: str, column: str, st: StagedTable) -> tuple[str, str]:
     return f"is not a valid {dtype}", f"write a {dtype}"
 
 
+#: '4.0', '12.00': a whole number that went through a float (a spreadsheet, pandas) on the way.
+_WHOLE_WITH_DECIMALS = r"regexp_full_match({raw}, '[+-]?[0-9]+\.0+')"
+
+
+def whole_number_with_decimals_rule(st: StagedTable, column: str, unparsed: str) -> str:
+    """Rows of a whole-number column written with zero decimals (``4.0``).
+
+    The value is right but its form is not, so the fix points at the export or at the
+    mapping's value translations, not at the number.
+    """
+    raw = quote(f"{column}__raw")
+    fix = literal("the column went through a decimal (float) type on its way out: export it as "
+                  "whole numbers, or translate the values in the mapping, e.g. "
+                  f"tables.{st.spec.name}.values: {{{column}: {{'1.0': 1, '2.0': 2}}}}")
+    return (f"SELECT __row AS row, {literal(st.labels.get(column, column))} AS column_name, "
+            f"{raw} AS value, 'is a whole number written with decimals' AS message, {fix} AS fix "
+            f"FROM {quote(st.relation)} WHERE {unparsed} AND "
+            f"{_WHOLE_WITH_DECIMALS.format(raw=raw)}")
+
+
 def _select(st: StagedTable, column: str, predicate: str, message: str, fix: str,
             *, value: str | None = None, source: str | None = None) -> str:
     value_sql = value or quote(f"{column}__raw")
@@ -178,7 +201,7 @@ def column_rules(st: StagedTable, as_of: datetime) -> list[str]:
         if name not in st.present and name != BILLED:
             continue
         raw = quote(f"{name}__raw")
-        if needed:
+        if needed and name not in st.mapping.join:  # a joined value is checked at its key
             queries.append(_select(st, name, f"{raw} IS NULL", "'is empty'",
                                    f"every row needs {name.strip('_')}: {description}"))
         message, fix = _parse_failure(dtype, name, st)
@@ -187,6 +210,9 @@ def column_rules(st: StagedTable, as_of: datetime) -> list[str]:
             timed = f"regexp_full_match({raw}, {literal(WITH_TIME)})"
             queries.append(_select(st, name, f"{unparsed} AND {timed}", *TIME_OF_DAY))
             unparsed += f" AND NOT {timed}"
+        if dtype == "int64":
+            queries.append(whole_number_with_decimals_rule(st, name, unparsed))
+            unparsed += f" AND NOT {_WHOLE_WITH_DECIMALS.format(raw=raw)}"
         queries.append(_select(st, name, unparsed, literal(message), fix))
     for check in CHECKS:
         if check.table != st.spec.name or check.column not in st.present:
@@ -225,11 +251,41 @@ def duplicate_key_rule(st: StagedTable) -> str:
               f"(SELECT {keys}, min(__row) AS __first FROM {quote(st.relation)} WHERE {not_null} "
               f"GROUP BY {keys} HAVING count(*) > 1) d USING ({keys}))")
     noun = "key" if len(grain) == 1 else "key (" + ", ".join(grain) + ")"
+    message = f"'repeats the {noun} of {st.source.row_label} ' || CAST(__first AS VARCHAR)"
+    if st.spec.name == "subscriptions":
+        # A line without an id was given one made from its content (sources.fill): a repeat of
+        # that id is a line identical to another, which the user never saw an id for.
+        generated = f"subscription_id LIKE {literal(LINE_ID_PREFIX + '%')}"
+        value = f"CASE WHEN {generated} THEN NULL ELSE {value} END"
+        message = (f"CASE WHEN {generated} THEN 'is empty, and the line is identical to "
+                   f"{st.source.row_label} ' || CAST(__first AS VARCHAR) || ' (both were given "
+                   f"the id ''' || subscription_id || ''')' ELSE {message} END")
     return (f"SELECT __row AS row, {literal(label)} AS column_name, {value} AS value, "
-            f"'repeats the {noun} of {st.source.row_label} ' || CAST(__first AS VARCHAR) "
-            f"AS message, "
+            f"{message} AS message, "
             f"{literal(f'{st.spec.name} has one row per {label}: remove the duplicate row')} "
             f"AS fix FROM {source} WHERE __row > __first")
+
+
+def repeated_rows_sql(st: StagedTable, accepted: str = "true") -> str:
+    """SQL counting the rows identical to an earlier row, for a table whose key is a source id
+    the file does not give (events without ``event_id``).
+
+    Such rows are not duplicates: an event stream with second resolution records two clicks
+    in one second as two identical rows, and both are real. They are loaded and counted (the
+    load says how many), never rejected; ``accepted`` is an SQL condition on row ``s``.
+    """
+    key = st.spec.grain[0]
+    relation = quote(st.relation)
+    columns = ", ".join(f"s.{quote(c)}" for c in st.spec.column_names if c != key)
+    # Repeats of the required columns first (a hash table over short values), then the full
+    # comparison, properties included, only on their rows: cheaper on a large events file.
+    short = ", ".join(quote(c.name) for c in st.spec.columns if c.required and c.name != key)
+    unkeyed = f"s.{quote(key)} IS NULL AND {accepted}"
+    candidates = (f"SELECT {short} FROM {relation} s WHERE {unkeyed} GROUP BY {short} "
+                  "HAVING count(*) > 1")
+    return (f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {relation} s "
+            f"JOIN ({candidates}) d USING ({short}) WHERE {unkeyed} GROUP BY {columns} "
+            "HAVING count(*) > 1)")
 
 
 def overlap_rule(st: StagedTable) -> str:

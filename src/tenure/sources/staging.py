@@ -30,6 +30,7 @@ from tenure.sources.sql import (
     parse_text,
     quote,
 )
+from tenure.sources.suggest import mapping_hint, suggest_columns
 
 if TYPE_CHECKING:
     import duckdb
@@ -109,6 +110,7 @@ def _resolve_columns(
         else:
             warnings.append(f"{name}: column {source!r} is not part of table {spec.name} and "
                             "was not loaded")
+    warnings += _unmapped_hints(raw, spec, to_source, attributes)
     if BILLED in to_source and "mrr" in to_source:
         problems.append(Problem(
             name, None, to_source["mrr"], None,
@@ -120,9 +122,9 @@ def _resolve_columns(
             continue
         if col.name == "mrr" and BILLED in to_source:
             continue
-        close = difflib.get_close_matches(col.name, unmapped, n=1, cutoff=0.3)
+        close = _likely_source(spec, col.name, unmapped)
         hint = (f"map one of the file's columns to it in the mapping, e.g. "
-                f"tables.{spec.name}.columns: {{{close[0]}: {col.name}}}" if close else
+                f"{mapping_hint(spec.name, close[0], col.name)}" if close else
                 f"add the column, or map a column of the file to it in the mapping "
                 f"(tables.{spec.name}.columns)")
         problems.append(Problem(
@@ -130,6 +132,34 @@ def _resolve_columns(
             f"is missing ({col.description}); the file has columns {', '.join(raw.columns)}",
             hint))
     return to_source, attributes, problems, warnings
+
+
+def _likely_source(spec: TableSpec, column: str, unmapped: list[str]) -> list[str]:
+    """The file's column most likely to hold canonical ``column`` (empty when none fits).
+
+    Headers are matched by meaning (``Customer ID`` -> ``account_id``, ``MRR`` -> ``mrr``),
+    each header to its best column; near-spellings (``acount_id``) are caught as typos.
+    """
+    found = [h for h, c in suggest_columns(spec, unmapped).items() if c == column]
+    if found:
+        return found
+    taken = set(suggest_columns(spec, unmapped))
+    return difflib.get_close_matches(column, [h for h in unmapped if h not in taken], n=1,
+                                     cutoff=0.8)
+
+
+def _unmapped_hints(raw: RawSource, spec: TableSpec, to_source: dict[str, str],
+                    attributes: list[str]) -> list[str]:
+    """Warnings for columns that were not loaded as canonical ones but look like one that the
+    file lacks (``MRR`` left out of subscriptions, ``Signup Date`` kept as an attribute)."""
+    unused = [s for s in raw.columns if s not in to_source.values()]
+    unused += [to_source[a] for a in attributes]
+    absent = [c for c in spec.column_names if c not in to_source]
+    hints = suggest_columns(spec, unused, wanted=absent)
+    return [f"{raw.file.name}: column {header!r} looks like {column} but was "
+            f"{'kept as a text attribute' if header in to_source.values() else 'not loaded'}; "
+            f"if it is, map it: {mapping_hint(spec.name, header, column)}"
+            for header, column in hints.items()]
 
 
 def stage_table(

@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,8 +30,11 @@ import pyarrow as pa
 
 from tenure.errors import InputError, ValidationError, WarehouseError
 from tenure.schema import TABLES, TableSpec
+from tenure.sources.enrich import add_mapped_columns
+from tenure.sources.fill import fill_line_ids, fill_sign_up_dates, unfilled_rules
+from tenure.sources.hints import unknown_accounts_hint, unparsed_column_hints
 from tenure.sources.mapping import MAPPING_FILE, Mapping, load_mapping
-from tenure.sources.problems import Problem
+from tenure.sources.problems import Problem, ProblemCount
 from tenure.sources.readers import SourceFile, locate_sources, read_raw
 from tenure.sources.rules import (
     account_rules,
@@ -39,6 +43,7 @@ from tenure.sources.rules import (
     duplicate_key_rule,
     overlap_rule,
     problem_from_row,
+    repeated_rows_sql,
 )
 from tenure.sources.sql import (
     cents_to_money,
@@ -52,7 +57,15 @@ from tenure.sources.staging import StagedTable, stage_table
 from tenure.warehouse.connection import Warehouse
 from tenure.warehouse.replacement import DEFAULT_MAX_SHRINK, ReplacementPolicy, replacement_problems
 
-__all__ = ["LOAD_LOG", "LOAD_REJECTS", "REQUIRED_TABLES", "LoadReport", "load_directory"]
+__all__ = [
+    "EXAMPLES_PER_RULE",
+    "LOAD_LOG",
+    "LOAD_REJECTS",
+    "MAX_LISTED",
+    "REQUIRED_TABLES",
+    "LoadReport",
+    "load_directory",
+]
 
 #: Table recording every load: when, which files, their content hash and the rows loaded.
 LOAD_LOG = "load_log"
@@ -62,6 +75,8 @@ LOAD_REJECTS = "load_rejects"
 REQUIRED_TABLES = tuple(name for name, spec in TABLES.items() if not spec.optional)
 #: At most this many problems are listed in a ValidationError; all are counted.
 MAX_LISTED = 1000
+#: Examples listed per rule and file; the rest of each rule's rows are counted.
+EXAMPLES_PER_RULE = 5
 
 _CONVERTED = {"subscriptions": ("mrr",), "spend": ("sales_marketing", "cost_of_service")}
 _RATE_UNITS = 100_000_000  # fx rates carry 8 decimals
@@ -83,7 +98,10 @@ class LoadReport:
         Rows set aside only because their account was rejected.
     warnings
         Things worth knowing that did not stop the load (ignored columns, cancellations
-        recorded after the end of service, dropped tables).
+        recorded after the end of service, dropped tables, values the loader derived).
+    repeated_events
+        Events without an ``event_id`` identical to an earlier row, loaded as repeated
+        actions (also said in ``warnings``).
     """
 
     load_id: str
@@ -96,6 +114,8 @@ class LoadReport:
     kept: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     content_hash: str = ""
+    #: Events without a source id identical to an earlier row: loaded as repeated actions.
+    repeated_events: int = 0
 
     def summary(self) -> str:
         """One line per loaded table, then rejects and warnings, for a terminal.
@@ -225,6 +245,8 @@ class _LoadRun:
         self.kept: list[str] = []
         self.file_problems: list[Problem] = []
         self.warnings: list[str] = []
+        #: Rule queries of the mapping's joins, per table (rows whose key finds nothing).
+        self.join_rules: dict[str, list[str]] = {}
         self._temp_tables: list[str] = []
         self._views: list[str] = []
         self._registered: list[str] = []
@@ -243,6 +265,7 @@ class _LoadRun:
                     f"every load needs {', '.join(REQUIRED_TABLES)} (a later load may keep the "
                     "loaded ones with --keep-missing); add the file or name it in the mapping"))
         self._stage(sources)
+        self._fill_missing_values(kept)
         self._validate(kept)
         cascaded = self._cascade() if quarantine else 0
         self._guard_replacements(existing, sources, quarantine)
@@ -253,6 +276,7 @@ class _LoadRun:
         counts = {t: self._count(f"SELECT count(*) FROM {quote(st.data_relation)}")
                   - rejects_by_table.get(t, 0) for t, st in self.staged.items()}
         self._warn_cancelled_after_end()
+        repeated = self._count_repeated_events()
         dropped = sorted(t for t in TABLES if t in existing and t not in sources
                          and t not in kept)
         self.warnings.extend(f"table {t} was dropped: it is not in {self.source_dir} (pass "
@@ -273,7 +297,7 @@ class _LoadRun:
             load_id=self.load_id, rows_loaded=counts, rejects=sum(rejects_by_table.values()),
             rejects_by_table=rejects_by_table, cascaded=cascaded,
             files={t: s.name for t, s in sources.items()}, dropped=dropped, kept=kept,
-            warnings=self.warnings, content_hash=digest)
+            warnings=self.warnings, content_hash=digest, repeated_events=repeated)
 
     def _stage(self, sources: dict[str, SourceFile]) -> None:
         values = [(t, col, src, dst) for t, tm in self.mapping.tables.items()
@@ -288,6 +312,14 @@ class _LoadRun:
                 self.file_problems.extend(problems)
                 continue
             self._views.append(raw_name)  # registered data is a temporary view as well
+            raw, self.join_rules[table], problems = add_mapped_columns(
+                self.con, raw, table, self.mapping.for_table(table), self.staged,
+                f"{self.prefix}_mapped_{table}")
+            if raw is None:
+                self.file_problems.extend(problems)
+                continue
+            if raw.relation != raw_name:
+                self._views.append(raw.relation)
             staged, problems = stage_table(
                 self.con, raw, TABLES[table], self.mapping.for_table(table),
                 relation=f"{self.prefix}_stg_{table}", values_relation=f"{self.prefix}_values",
@@ -310,7 +342,8 @@ class _LoadRun:
         fx, fx_name = self._fx_relation(kept)
         for table, st in self.staged.items():
             self._insert_python_problems(table, st.row_problems)
-            queries = [*column_rules(st, self.as_of), duplicate_key_rule(st)]
+            queries = [*column_rules(st, self.as_of), *unfilled_rules(st),
+                       *self.join_rules.get(table, []), duplicate_key_rule(st)]
             if table == "subscriptions":
                 queries.append(overlap_rule(st))
             if accounts is not None:
@@ -322,6 +355,9 @@ class _LoadRun:
                     f"INSERT INTO {quote(self.problems)} SELECT {literal(table)}, "
                     f"{literal(st.source.name)}, {literal(st.source.row_label)}, * "
                     f"FROM ({query})")
+        if accounts is not None:
+            self._unknown_account_hints(accounts, accounts_name)
+        self._unparsed_column_hints()
         if "accounts" in self.staged:
             self._check_kept_tables(kept, accounts)
 
@@ -339,6 +375,62 @@ class _LoadRun:
                                                   self.policy)
         self.file_problems.extend(problems)
         self.warnings.extend(warnings)
+
+    def _unparsed_column_hints(self) -> None:
+        """A column whose values (nearly) all fail to parse has a format or mapping problem."""
+        for table, st in self.staged.items():
+            for column, problem in unparsed_column_hints(self.con, st):
+                # One problem with the column explains its rows: they are not listed one by one.
+                self.file_problems.append(problem)
+                self.con.execute(
+                    f"DELETE FROM {quote(self.problems)} WHERE table_name = {literal(table)} "
+                    f"AND column_name = {literal(st.labels.get(column, column))} AND row IN "
+                    f"(SELECT __row FROM {quote(st.relation)} WHERE "
+                    f"{quote(column + '__raw')} IS NOT NULL AND {quote(column)} IS NULL)")
+
+    def _unknown_account_hints(self, accounts: str, accounts_name: str) -> None:
+        """A file whose rows (nearly) all name unknown accounts has a mapping problem, not row
+        problems: say which column was mapped to account_id and which one matches."""
+        staged_accounts = self.staged.get("accounts")
+        unknown_message = literal(f"is not an account in {accounts_name}")
+        for table, st in self.staged.items():
+            if table == "accounts" or "account_id" not in st.spec.column_names:
+                continue
+            unknown = self._count(
+                f"SELECT count(DISTINCT row) FROM {quote(self.problems)} WHERE table_name = "
+                f"{literal(table)} AND message = {unknown_message}")
+            if not unknown:
+                continue
+            problem = unknown_accounts_hint(
+                self.con, st, quote(f"{self.prefix}_raw_{table}"), unknown, staged_accounts,
+                quote(f"{self.prefix}_raw_accounts") if staged_accounts else None,
+                accounts_name, accounts)
+            if problem is not None:
+                # One mapping problem explains these rows: they are not listed one by one.
+                self.file_problems.append(problem)
+                self.con.execute(f"DELETE FROM {quote(self.problems)} WHERE table_name = "
+                                 f"{literal(table)} AND message = {unknown_message}")
+
+    def _fill_missing_values(self, kept: list[str]) -> None:
+        """Derive what an export may lack (sign-up dates, line ids), and say so."""
+        subs = self.staged.get("subscriptions")
+        if subs is not None:
+            n = fill_line_ids(self.con, subs)
+            if n:
+                self.warnings.append(
+                    f"{subs.source.name}: {n:,} subscription line(s) have no subscription_id; "
+                    "each was given one made from its account, plan, dates and price (the same "
+                    "on every load of the same rows)")
+        accounts = self.staged.get("accounts")
+        if accounts is None:
+            return
+        starts = (quote(subs.relation) if subs is not None else
+                  "main.subscriptions" if "subscriptions" in kept else None)
+        n = fill_sign_up_dates(self.con, accounts, starts)
+        if n:
+            self.warnings.append(
+                f"{accounts.source.name}: {n:,} account(s) have no created_at (sign-up date); "
+                "it was taken from the start of each account's first subscription line")
 
     def _check_kept_tables(self, kept: list[str], accounts: str) -> None:
         """Tables kept from an earlier load must still point at loaded accounts."""
@@ -383,19 +475,30 @@ class _LoadRun:
         total = self._count(f"SELECT count(*) FROM {quote(self.problems)}")
         if not self.file_problems and (quarantine or total == 0):
             return
-        order = {t: i for i, t in enumerate(TABLES)}
+        listed, counts = self._examples_and_counts()
+        raise ValidationError(
+            self.file_problems + listed, total=len(self.file_problems) + total,
+            counts=counts, advice=_advice(self.file_problems, total))
+
+    def _examples_and_counts(self) -> tuple[list[Problem], list[ProblemCount]]:
+        """A few examples of each rule in each file (at most MAX_LISTED in all), and the count
+        of every rule in every file, in table order."""
+        order = literal_list(list(TABLES))
+        # One rule in one file: its column and fix (a message may quote the row's values).
+        rule = "table_name, file, column_name, fix"
         rows = self.con.execute(
-            f"SELECT * FROM {quote(self.problems)} ORDER BY "
-            f"list_position({literal_list(list(order))}, table_name), row, column_name "
-            f"LIMIT {MAX_LISTED}").fetchall()
-        problems = self.file_problems + [problem_from_row(r) for r in rows]
-        if total > len(rows):
-            problems.append(Problem(
-                "(all files)", None, None, None,
-                f"{total - len(rows)} more row problem(s) are not listed",
-                "fix the ones above and load again, or pass --quarantine to load the good rows "
-                "and get every rejected row with its reasons"))
-        raise ValidationError(problems)
+            f"WITH p AS (SELECT *, row_number() OVER (PARTITION BY {rule} ORDER BY row, message) "
+            f"AS __n, count(*) OVER (PARTITION BY {rule}) AS __count, "
+            f"min(row) OVER (PARTITION BY {rule}) AS __first FROM {quote(self.problems)}) "
+            f"SELECT * EXCLUDE (__n, __first), __n FROM p WHERE __n <= {EXAMPLES_PER_RULE} "
+            f"ORDER BY list_position({order}, table_name), file, __first, column_name, fix, __n"
+        ).fetchall()
+        examples = [(problem_from_row(tuple(r[:-2])), r[-2], r[-1]) for r in rows]
+        listed = [p for p, _, _ in examples][:max(MAX_LISTED - len(self.file_problems), 0)]
+        shown = Counter((p.file, p.column, p.fix) for p in listed)
+        counts = [ProblemCount(p, count, shown[p.file, p.column, p.fix])
+                  for p, count, n in examples if n == 1]
+        return listed, counts
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -498,6 +601,24 @@ class _LoadRun:
                 f"{st.source.name}: {n} subscription line(s) have cancelled_at after end_date "
                 "(a cancellation recorded after service had already ended); loaded as given")
 
+    def _count_repeated_events(self) -> int:
+        """Events without a source id that repeat an identical earlier row: kept, and counted."""
+        st = self.staged.get("events")
+        if st is None:
+            return 0
+        # Rows set aside by quarantine are not loaded, so not counted; the filter costs an
+        # anti-join over every event, so it is applied only when there are such rows.
+        rejected = self._count(f"SELECT count(*) FROM {quote(self.problems)} "
+                               "WHERE table_name = 'events'")
+        n = self._count(repeated_rows_sql(st, self._accepted("events") if rejected else "true"))
+        if n:
+            self.warnings.append(
+                f"{st.source.name}: {n:,} event(s) repeat an identical earlier row (same account,"
+                " user, event, time and properties); they were loaded as repeated actions. Give "
+                "each event its source id (an event_id column, e.g. Segment's messageId) to "
+                "have true duplicates found")
+        return n
+
     def _insert_python_problems(self, table: str, problems: list[Problem]) -> None:
         if not problems:
             return
@@ -543,3 +664,16 @@ class _LoadRun:
             self.con.execute(f"DROP VIEW IF EXISTS temp.{quote(name)}")
         for name in self._temp_tables:
             self.con.execute(f"DROP TABLE IF EXISTS temp.{quote(name)}")
+
+
+def _advice(file_problems: list[Problem], row_problems: int) -> str:
+    """What to do after a failed load. ``--quarantine`` sets rows aside, so it is suggested only
+    for row problems: it cannot skip a missing file or column, nor mend a mapping."""
+    if not file_problems:
+        return ("Fix the rows (or translate their values in the mapping) and load again, or pass "
+                "--quarantine to load the good rows and set the others aside with their reasons.")
+    files = ", ".join(dict.fromkeys(p.file for p in file_problems))
+    if not row_problems:
+        return f"Fix the files or the mapping as shown ({files}) and load again."
+    return (f"First fix the problems with whole files or the mapping ({files}); the row "
+            "problems can then be fixed, or set aside with --quarantine.")
