@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tenure.cli.app import app
+from tenure.cli.check import summarise_after_load
 from tenure.cli.common import ProjectOption, console, open_project
 from tenure.config import ProjectConfig
 from tenure.errors import InputError, ValidationError
@@ -72,6 +73,7 @@ def load(
             raise typer.Exit(2) from None
         _print_report(report, Path(project))
         prepare_revenue_sql(warehouse, config)
+        summarise_after_load(warehouse, config)
 
 
 def prepare_revenue_sql(warehouse: Warehouse, config: ProjectConfig) -> None:
