@@ -218,3 +218,27 @@ def test_check_command_prints_findings_and_json_and_exits_0(planted):
     assert table.exit_code == 0, table.output
     assert "stacked lines" in table.output
     assert "L4b" in table.output
+
+
+def test_load_ends_with_the_data_check_in_one_line(tmp_path):
+    source = write(tmp_path / "src", PLANTED)
+    result = CliRunner().invoke(app, ["load", str(source), "--project", str(tmp_path / "p"),
+                                      "--as-of", "2024-06-30"])
+    assert result.exit_code == 0, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("data check: 7 finding(s) (activity before sign-up: 1 accounts, "
+                           "3 rows; ")
+    assert "stacked lines: 1 accounts, +450.00 USD MRR" in last
+    assert "churn after the default range: 1 lines, 1,500.00 USD MRR after 2024-04" in last
+    assert last.endswith("run `tenure check` for details")
+
+
+def test_report_shows_the_findings_in_a_section(planted):
+    result = CliRunner().invoke(app, ["report", "--project", str(planted), "--to", "2024-06"])
+    assert result.exit_code == 0, result.output
+    html = (planted / "report.html").read_text()
+    section = html[html.index('<h2 id="data-quality">'):html.index("<h2>Monthly metrics</h2>")]
+    assert "7 finding(s)" in section
+    assert "adding 450.00 USD MRR" in section
+    assert "<td>L4b</td>" in section
+    assert "stacked_lines" in section

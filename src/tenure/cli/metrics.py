@@ -216,11 +216,14 @@ def report(
 ) -> None:
     """Write a self-contained HTML revenue report with charts (opens without network)."""
     from tenure.metrics.revenue import revenue_metrics
+    from tenure.quality import check_warehouse
     from tenure.report import write_revenue_report
 
     config, warehouse = open_project(project)
     start, end = _period(first, last)
     with console.status("computing revenue metrics"), warehouse:
         result = revenue_metrics(warehouse, start=start, end=end, definitions=config.definitions)
-    path = write_revenue_report(result, output or Path(project) / "report.html")
+        quality = check_warehouse(warehouse, definitions=config.definitions,
+                                  currency=config.reporting_currency)
+    path = write_revenue_report(result, output or Path(project) / "report.html", quality=quality)
     console.print(f"wrote report to [bold]{path}[/]")
