@@ -242,3 +242,40 @@ def test_report_shows_the_findings_in_a_section(planted):
     assert "adding 450.00 USD MRR" in section
     assert "<td>L4b</td>" in section
     assert "stacked_lines" in section
+
+
+def _flag_business(tmp_path: Path, accounts: str):
+    folder = write(tmp_path / "src", {
+        "accounts.csv": accounts,
+        # F1 runs on; F2 ended Mar 1 with no request (history); F3 never paid (a trial only)
+        "subscriptions.csv": "subscription_id,account_id,plan,mrr,start_date,end_date,is_trial\n"
+                             "S1,F1,basic,80.00,2024-01-01,,false\n"
+                             "S2,F2,basic,100.00,2024-01-01,2024-03-01,false\n"
+                             "S3,F3,basic,0.00,2024-01-01,2024-01-15,true\n",
+    })
+    with Warehouse(tmp_path / "p" / "warehouse.duckdb") as wh:
+        load_directory(wh, folder, as_of=AS_OF)
+        return check_warehouse(wh).result(CheckName.churn_flag_disagrees)
+
+
+def test_a_churned_flag_column_is_compared_and_never_paid_accounts_are_not(tmp_path):
+    """F1 flagged churned but pays 80; F2 flagged not churned but ended; F3 never paid."""
+    result = _flag_business(tmp_path, "account_id,created_at,churned\nF1,2024-01-01, Yes\n"
+                                      "F2,2024-01-01,no\nF3,2024-01-01,no\n")
+    assert (result.status, result.count, result.mrr) == (CheckStatus.found, 2, Decimal("80.00"))
+    assert [(e["account_id"], e["tenure"]) for e in result.examples] == [
+        ("F2", "churned"), ("F1", "in service")]
+
+
+def test_a_status_column_of_unknown_words_is_skipped_with_the_words_found(tmp_path):
+    result = _flag_business(tmp_path, "account_id,created_at,status\nF1,2024-01-01,Gold\n"
+                                      "F2,2024-01-01,Gold\nF3,2024-01-01,Silver\n")
+    assert result.status is CheckStatus.skipped
+    assert "holds none of the values Tenure reads (found 'Gold', 'Silver'" in result.summary
+
+
+def test_docs_define_every_check_and_status():
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "quality.md").read_text()
+    rows = [line.split("|")[1].strip().strip("`") for line in doc.splitlines()
+            if line.startswith("| `")]
+    assert rows == [c.value for c in CheckName] + [s.value for s in CheckStatus]

@@ -307,9 +307,10 @@ def churn_flag_disagrees(run: _Run) -> CheckResult:
     if not known.count().to_pyarrow().as_py():
         seen = flags.flag.value_counts().order_by(ibis.desc("flag_count")).limit(5)
         values = ", ".join(repr(v) for v in seen.flag.to_pyarrow().to_pylist())
+        words = ", ".join(sorted(churned_words | active_words))
         raise MissingData(f"the accounts' {column} column holds none of the values Tenure reads "
-                          f"(found {values}); translate them with the mapping's values, e.g. "
-                          f"tables.accounts.values: {{{column}: {{<yours>: churned}}}}")
+                          f"(found {values}; read: {words}); rename the values in the export "
+                          "to compare the flag with Tenure's churn")
     end = _end_or_open(lines)
     running = (lines.start_date <= end_of_data) & (end > end_of_data)
     cancelled = _null_date(lines, "cancelled_at")
@@ -353,8 +354,8 @@ def churn_flag_disagrees(run: _Run) -> CheckResult:
         fix="Tenure derives churn from the subscription lines' dates, not from the flag. An "
             "account flagged churned with a running line needs its end_date (or cancelled_at); "
             "one flagged active with no running line misses a renewal or a line in the export. "
-            "If the flag means something else (e.g. a paused account), translate its values "
-            "with the mapping.",
+            "If the flag means something else, rename its values in the export (docs/quality.md "
+            "lists the words read).",
         examples=first_rows(bad, ["tenure", "account_id"], _EXAMPLES),
     )
 
