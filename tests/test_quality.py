@@ -197,7 +197,7 @@ def test_a_minimal_export_skips_what_it_lacks_with_reasons(tmp_path):
     skipped = {r.check: r.summary for r in report.skipped}
     assert set(skipped) == {CheckName.activity_before_account, CheckName.activity_after_service,
                             CheckName.churn_flag_disagrees}
-    assert "no events or tickets table; load events.csv or tickets.csv" in \
+    assert "no events or tickets rows; load events.csv or tickets.csv" in \
         skipped[CheckName.activity_before_account]
     assert "no status or churned column" in skipped[CheckName.churn_flag_disagrees]
     assert not report.findings
@@ -279,3 +279,37 @@ def test_docs_define_every_check_and_status():
     rows = [line.split("|")[1].strip().strip("`") for line in doc.splitlines()
             if line.startswith("| `")]
     assert rows == [c.value for c in CheckName] + [s.value for s in CheckStatus]
+
+
+def test_odd_shapes_skip_or_run_without_error(tmp_path):
+    """A warehouse written by hand, not by the loader: subscriptions without end, cancellation
+    or trial columns, an empty events table, empty tickets; then an empty subscriptions table."""
+    import pyarrow as pa
+
+    subs = pa.table({
+        "subscription_id": ["S1", "S2", "S3"], "account_id": ["O1", "O1", "O2"],
+        "plan": ["basic", "basic", "pro"],
+        "mrr": pa.array([Decimal("10.00"), Decimal("10.00"), Decimal("30.00")],
+                        pa.decimal128(18, 2)),
+        "start_date": [date(2024, 1, 1), date(2024, 2, 1), date(2024, 1, 1)],
+    })
+    events = pa.table({"account_id": pa.array([], pa.string()),
+                       "occurred_at": pa.array([], pa.timestamp("us"))})
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        tickets = events.rename_columns(["account_id", "opened_at"])
+        wh.replace_tables({"subscriptions": subs, "events": events, "tickets": tickets})
+        report = check_warehouse(wh)
+        statuses = {r.check: (r.status, r.summary) for r in report.results}
+        assert statuses[CheckName.stuck_cancellations] == (CheckStatus.skipped, (
+            "the subscriptions table has no cancelled_at column; map one in the mapping file to "
+            "check cancellation requests that never end service"))
+        assert statuses[CheckName.activity_before_account][0] is CheckStatus.skipped
+        # S2 starts while S1 (no end column: running) runs: +10.00 stacked
+        stacked = report.result(CheckName.stacked_lines)
+        assert (stacked.count, stacked.mrr) == (1, Decimal("10.00"))
+        assert report.result(CheckName.range_cuts_off_churn).status is CheckStatus.clean
+
+        wh.replace_tables({"subscriptions": subs.slice(0, 0)})
+        empty = check_warehouse(wh)
+    assert [r.status for r in empty.results] == [CheckStatus.skipped] * len(CheckName)
+    assert "the subscriptions table is empty" in empty.result(CheckName.mrr_jumps).summary

@@ -19,7 +19,7 @@ import ibis
 import ibis.expr.types as ir
 
 from tenure.config import RevenueDefinitions
-from tenure.metrics.period import add_months, data_month_range, month_start
+from tenure.metrics.period import MonthRange, add_months, data_month_range, month_start
 from tenure.quality.findings import CheckResult, QualityReport, format_money
 from tenure.quality.scope import DataScope, MissingData, as_day, first_rows
 from tenure.quality.vocabulary import CheckName, CheckStatus
@@ -97,12 +97,12 @@ def _activity(scope: DataScope, purpose: str) -> ir.Table:
     """Events and tickets as ``(account_id, source, day)``, whichever tables are present."""
     parts = []
     for table, column in _ACTIVITY.items():
-        if scope.has(table, "account_id", column):
+        if scope.has(table, "account_id", column) and not scope.is_empty(table):
             t = scope.warehouse.con.table(table)
             parts.append(t.select(account_id=t.account_id.cast("string"),
                                   source=ibis.literal(table), day=as_day(t[column])))
     if not parts:
-        raise MissingData(f"no events or tickets table; load events.csv or tickets.csv to check "
+        raise MissingData(f"no events or tickets rows; load events.csv or tickets.csv to check "
                           f"{purpose}")
     return parts[0] if len(parts) == 1 else ibis.union(*parts)
 
@@ -363,39 +363,50 @@ def churn_flag_disagrees(run: _Run) -> CheckResult:
 # --- metric values ------------------------------------------------------------------------
 
 
-def _covered_end(scope: DataScope, default_end: date) -> date:
-    """The first month after the data: the default range's end, or later when data runs on."""
-    if scope.data_end is None:
-        return default_end
-    return max(default_end, add_months(month_start(scope.data_end), 1))
+def _default_range(subscriptions: ir.Table) -> MonthRange:
+    """The month range ``tenure metrics`` takes when given none (see
+    :func:`~tenure.metrics.period.data_month_range`), also for a table without ``cancelled_at``."""
+    if "cancelled_at" not in subscriptions.columns:
+        subscriptions = subscriptions.mutate(cancelled_at=ibis.null("date"))
+    return data_month_range(subscriptions)
+
+
+def _account_months(run: _Run, purpose: str) -> ir.Table:
+    """Every account-month of the data (:func:`~tenure.metrics.mrr.account_months`), from the
+    first month to the month of the last day of data (or the default range's end, if later)."""
+    from tenure.metrics.mrr import account_months
+
+    subs = run.scope.need("subscriptions", "account_id", "plan", "mrr", "start_date",
+                          purpose=purpose)
+    covered = _default_range(subs)
+    end = covered.end
+    if run.scope.data_end is not None:
+        end = max(end, add_months(month_start(run.scope.data_end), 1))
+    return account_months(subs, start=covered.start, end=end, definitions=run.definitions)
 
 
 def implausible_retention(run: _Run) -> CheckResult:
     """Months whose net revenue retention (monthly, or trailing twelve months) is above
-    :data:`MAX_NRR`, over every month of data."""
-    from tenure.metrics.revenue import revenue_metrics
+    :data:`MAX_NRR`, over every month of data (the rates of ``tenure metrics``)."""
+    from tenure.metrics.retention import retention_by_month
 
     check = CheckName.implausible_retention
-    subs = run.scope.need("subscriptions", "account_id", "plan", "mrr", "start_date",
-                          purpose="net revenue retention")
-    covered = data_month_range(subs)
-    monthly = revenue_metrics(run.scope.warehouse, definitions=run.definitions,
-                              start=covered.start, end=_covered_end(run.scope, covered.end)
-                              ).monthly
-    columns = [c for c in ("nrr", "nrr_ttm") if c in monthly.columns]
-    high = monthly[(monthly[columns] > MAX_NRR).any(axis=1)]
-    if high.empty:
+    monthly = retention_by_month(_account_months(run, "net revenue retention"))
+    high = monthly.filter((monthly.nrr > MAX_NRR) | (monthly.nrr_ttm > MAX_NRR))
+    high = high.select("month", "mrr", "nrr", "nrr_ttm", peak=ibis.greatest(
+        high.nrr.fill_null(0), high.nrr_ttm.fill_null(0)))
+    total = high.aggregate(months=high.count(), peak=high.peak.max()).to_pyarrow().to_pylist()[0]
+    if not total["months"]:
         return _clean(check, "months")
     examples = [
-        {"month": row["month"].date(), "mrr": row["mrr"],
-         **{c: None if row[c] != row[c] else round(float(row[c]), 4) for c in columns}}
-        for _, row in high.head(_EXAMPLES).iterrows()
+        {**row, "nrr": _rate(row["nrr"]), "nrr_ttm": _rate(row["nrr_ttm"])}
+        for row in first_rows(high.drop("peak"), ["month"], _EXAMPLES)
     ]
-    peak = float(high[columns].max().max())
+    months = total["months"]
     return CheckResult(
-        check, CheckStatus.found, count=len(high), unit="months",
-        summary=f"{len(high):,} month(s) show net revenue retention above {MAX_NRR:.0%} "
-                f"(up to {peak:.0%}); no real business keeps that up.",
+        check, CheckStatus.found, count=months, unit="months",
+        summary=f"{months:,} month(s) show net revenue retention above {MAX_NRR:.0%} "
+                f"(up to {total['peak']:.0%}); no real business keeps that up.",
         fix="Look for stacked lines and MRR jumps (the checks beside this one); an mrr column "
             "holding cents or a yearly amount inflates it too (map billed_amount with "
             "billing_period_months, or set money_in_minor_units). `tenure metrics --table "
@@ -404,16 +415,14 @@ def implausible_retention(run: _Run) -> CheckResult:
     )
 
 
+def _rate(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
 def mrr_jumps(run: _Run) -> CheckResult:
     """Account-months whose MRR is more than :data:`JUMP_FACTOR` times the month before."""
-    from tenure.metrics.mrr import account_months
-
     check = CheckName.mrr_jumps
-    subs = run.scope.need("subscriptions", "account_id", "plan", "mrr", "start_date",
-                          purpose="MRR jumps")
-    covered = data_month_range(subs)
-    months = account_months(subs, start=covered.start, end=_covered_end(run.scope, covered.end),
-                            definitions=run.definitions)
+    months = _account_months(run, "MRR jumps")
     jumps = months.filter(months.previous_mrr > 0,
                           months.mrr > months.previous_mrr * JUMP_FACTOR)
     jumps = jumps.select("account_id", "month", "plan", "previous_mrr", "mrr",
@@ -443,7 +452,7 @@ def range_cuts_off_churn(run: _Run) -> CheckResult:
     scope = run.scope
     lines = scope.paid_lines("churn after the default month range")
     # The range `tenure metrics` takes when given none (from all lines, as it does).
-    default = data_month_range(scope.warehouse.con.table("subscriptions"))
+    default = _default_range(scope.warehouse.con.table("subscriptions"))
     last_month = add_months(default.end, -1)
     if scope.data_end is None or scope.data_end < default.end or "end_date" not in lines.columns:
         return _clean(check, "lines")

@@ -8,7 +8,7 @@ cancellation column) skips the checks it cannot carry, each with a reason, and r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import ibis.expr.types as ir
@@ -58,6 +58,7 @@ class DataScope:
     columns: dict[str, list[str]]
     as_of: date | None
     data_end: date | None
+    _empty: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, warehouse: Warehouse) -> DataScope:
@@ -75,6 +76,13 @@ class DataScope:
     def has(self, table: str, *columns: str) -> bool:
         return table in self.columns and all(c in self.columns[table] for c in columns)
 
+    def is_empty(self, table: str) -> bool:
+        """Whether present table ``table`` has no row (counted once per scope)."""
+        if table not in self._empty:
+            t = self.warehouse.con.table(table)
+            self._empty[table] = not t.limit(1).count().to_pyarrow().as_py()
+        return self._empty[table]
+
     def need(self, table: str, *columns: str, purpose: str) -> ir.Table:
         """Table ``table``, or :class:`MissingData` naming what is absent and how to add it."""
         if table not in self.columns:
@@ -84,6 +92,9 @@ class DataScope:
         if absent:
             raise MissingData(f"the {table} table has no {', '.join(absent)} column; map one "
                               f"in the mapping file to check {purpose}")
+        if self.is_empty(table):
+            raise MissingData(f"the {table} table is empty; load {table} rows to check "
+                              f"{purpose}")
         return self.warehouse.con.table(table)
 
     def paid_lines(self, purpose: str, *extra: str) -> ir.Table:
