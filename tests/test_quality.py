@@ -35,16 +35,19 @@ A9,2024-01-01,churned
 A10,2024-01-01,active
 A11,2024-01-01,active
 A12,2024-01-01,churned
+A13,2024-01-01,active
 """
 
 # A1 clean. A2 signs up on March 1. A3 ended Feb 1. A4: pro on L4a, then L4b (180) and L4c (270)
 # start while L4a runs: +450 stacked. A5 renews basic the day the old line ends (touching, not
 # overlapping: clean). A6 asked to cancel on Feb 10, no end by Jun 28: 139 days > 62 (monthly).
 # A7's request is only in cancellations (no line carries it) while its line runs on. A8's annual
-# term ends 306 days after its request (< 12 * 31 + 31 = 403: fine). A9 flagged churned but
-# paying 100; A10 flagged active but ended Apr 1. A11 jumps 10 -> 500 in March (+490). A12's
-# 1,500 line ends Jun 20, after the default range (which ends with 2024-04, the month of the
-# last start): the hidden churn.
+# term ends 306 days after its request (< 12 * 31 + 31 = 403: fine), and so does its monthly
+# add-on, cancelled with it (the annual term running that day sets the limit: fine). A9 flagged
+# churned but paying 100; A10 flagged active but ended Apr 1. A11 jumps 10 -> 500 on basic in
+# March (+490); A13's 20x jump is an upgrade to enterprise (not counted). A12's 1,500 line
+# ends Jun 20, after the default range (which ends with 2024-04, the month of the last start):
+# the hidden churn.
 SUBSCRIPTIONS = """\
 subscription_id,account_id,plan,mrr,billing_period_months,start_date,end_date,cancelled_at
 L1,A1,basic,100.00,1,2024-01-01,,
@@ -58,11 +61,14 @@ L5b,A5,basic,110.00,1,2024-03-01,,
 L6,A6,basic,100.00,1,2024-01-01,,2024-02-10
 L7,A7,basic,100.00,1,2024-01-01,,
 L8,A8,basic,100.00,12,2024-01-01,2025-01-01,2024-03-01
+L8b,A8,addon,50.00,1,2024-02-01,2025-01-01,2024-03-01
 L9,A9,basic,100.00,1,2024-01-01,,
 L10,A10,basic,100.00,1,2024-01-01,2024-04-01,
 L11a,A11,basic,10.00,1,2024-01-01,2024-03-01,
-L11b,A11,enterprise,500.00,1,2024-03-01,,
+L11b,A11,basic,500.00,1,2024-03-01,,
 L12,A12,basic,1500.00,1,2024-01-01,2024-06-20,
+L13a,A13,basic,20.00,1,2024-01-01,2024-03-01,
+L13b,A13,enterprise,400.00,1,2024-03-01,,
 """
 
 # A2: two events and a ticket before March 1. A3: an event on Jun 1, 121 days after its Feb 1 end.
@@ -143,8 +149,9 @@ def test_each_planted_problem_is_found_with_its_count_and_mrr(planted):
 
     jumps = report.result(CheckName.mrr_jumps)
     assert (jumps.status, jumps.count, jumps.mrr) == (CheckStatus.found, 1, Decimal("490.00"))
-    assert [(e["account_id"], e["month"], e["previous_mrr"], e["mrr"]) for e in jumps.examples] \
-        == [("A11", date(2024, 3, 1), Decimal("10.00"), Decimal("500.00"))]
+    assert [(e["account_id"], e["month"], e["plan"], e["previous_mrr"], e["mrr"])
+            for e in jumps.examples] == [
+        ("A11", date(2024, 3, 1), "basic", Decimal("10.00"), Decimal("500.00"))]
 
     cut = report.result(CheckName.range_cuts_off_churn)
     assert (cut.status, cut.count, cut.mrr) == (CheckStatus.found, 1, Decimal("1500.00"))

@@ -219,10 +219,11 @@ def stacked_lines(run: _Run) -> CheckResult:
 
 def stuck_cancellations(run: _Run) -> CheckResult:
     """Cancellation requests whose service ends more than one billing term and a month later
-    (``billing_period_months * 31 + 31`` days), or has not ended that long after the request
-    by the last day of data. Requests are a paid line's ``cancelled_at``, and rows of the
-    ``cancellations`` table no line carries (Tenure counts those as pending for the account's
-    running service)."""
+    (``billing_period_months * 31 + 31`` days, the longest term among the account's paid lines
+    running on the request day), or has not ended that long after the request by the last day
+    of data. Requests are a paid line's ``cancelled_at`` (its service: that line), and rows of
+    the ``cancellations`` table no line carries (Tenure counts those as pending for the
+    account's running service: every paid line running on the request day)."""
     check = CheckName.stuck_cancellations
     end_of_data = run.scope.data_end
     lines = run.scope.paid_lines("cancellation requests that never end service",
@@ -231,36 +232,40 @@ def stuck_cancellations(run: _Run) -> CheckResult:
         return _clean(check, "accounts")
     months = (lines.billing_period_months.fill_null(1) if "billing_period_months" in lines.columns
               else ibis.literal(1))
-    limit = months.cast("int64") * 31 + 31
-    end = _null_date(lines, "end_date")
-    waited_to = end.fill_null(end_of_data)
-    requested = lines.filter(lines.cancelled_at.notnull())
-    line_requests = requested.select(
-        account_id=requested.account_id.cast("string"), requested=requested.cancelled_at,
-        end=_null_date(requested, "end_date"), line=requested.subscription_id.cast("string"),
-        days=waited_to.delta(requested.cancelled_at, unit="day"),
-        term_days=limit, mrr=requested.mrr.cast(MONEY),
+    base = lines.select(
+        account_id=lines.account_id.cast("string"), line=lines.subscription_id.cast("string"),
+        start=lines.start_date, end=_null_date(lines, "end_date"), cancelled_at="cancelled_at",
+        months=months.cast("int64"), mrr=lines.mrr.cast(MONEY),
     )
-    stuck = line_requests.filter(line_requests.days > line_requests.term_days)
-    parts = [stuck.drop("term_days")]
+
+    # Step 1: the requests, each with the line(s) whose end it waits for.
+    carried = base.filter(base.cancelled_at.notnull())
+    parts = [carried.select("account_id", "line", "end", "mrr", requested="cancelled_at")]
     if run.scope.has("cancellations", "account_id", "cancelled_at"):
         table = run.scope.warehouse.con.table("cancellations")
-        carried = lines.filter(lines.cancelled_at.notnull()).select(
-            account_id=lines.account_id.cast("string"), day=lines.cancelled_at).distinct()
         only_here = table.select(account_id=table.account_id.cast("string"),
                                  requested=table.cancelled_at.cast("date"))
         only_here = only_here.anti_join(carried, [only_here.account_id == carried.account_id,
-                                                  only_here.requested == carried.day])
-        running = lines.select(account_id=lines.account_id.cast("string"),
-                               start=lines.start_date, end=end, waited_to=waited_to,
-                               term_days=limit, line=lines.subscription_id.cast("string"),
-                               mrr=lines.mrr.cast(MONEY))
-        joined = only_here.join(running, [only_here.account_id == running.account_id,
-                                          running.start <= only_here.requested])
-        joined = joined.mutate(days=joined.waited_to.delta(joined.requested, unit="day"))
-        late = joined.filter(joined.days > joined.term_days)
-        parts.append(late.select("account_id", "requested", "end", "line", "days", "mrr"))
-    found = parts[0] if len(parts) == 1 else ibis.union(*parts)
+                                                  only_here.requested == carried.cancelled_at])
+        running = only_here.join(base, [only_here.account_id == base.account_id,
+                                        base.start <= only_here.requested,
+                                        base.end.fill_null(_OPEN) > only_here.requested])
+        parts.append(running.select("account_id", "line", "end", "mrr", "requested"))
+    requests = parts[0] if len(parts) == 1 else ibis.union(*parts)
+
+    # Step 2: the longest billing term running on the request day (an add-on billed monthly
+    # runs on to the end of the annual term it belongs to).
+    days = requests.select("account_id", "requested").distinct()
+    on_day = days.join(base, [days.account_id == base.account_id, base.start <= days.requested,
+                              base.end.fill_null(_OPEN) > days.requested])
+    terms = on_day.group_by(["account_id", "requested"]).aggregate(term=on_day.months.max())
+    requests = requests.left_join(terms, ["account_id", "requested"]).drop(
+        "account_id_right", "requested_right")
+
+    # Step 3: how long service ran after the request, against the term and a month.
+    waited = requests.end.fill_null(end_of_data).delta(requests.requested, unit="day")
+    found = requests.mutate(days=waited).filter(
+        waited > requests.term.fill_null(1) * 31 + 31).drop("term")
     per_request = found.group_by(["account_id", "requested"]).aggregate(
         end=found.end.max(), days=found.days.max(), lines=found.line.nunique(),
         mrr=found.mrr.sum().cast(MONEY))
@@ -420,11 +425,19 @@ def _rate(value: float | None) -> float | None:
 
 
 def mrr_jumps(run: _Run) -> CheckResult:
-    """Account-months whose MRR is more than :data:`JUMP_FACTOR` times the month before."""
+    """Account-months whose MRR is more than :data:`JUMP_FACTOR` times the month before on the
+    same plan (the plan of the account's largest line). A jump that comes with a plan change
+    is an upgrade, which real businesses see (one seat of a small plan to ten of the largest);
+    on the same plan it is an amount in cents or per year, or a line exported twice."""
     check = CheckName.mrr_jumps
     months = _account_months(run, "MRR jumps")
+    # Every month from the account's first paid month is a row, so the row before is the
+    # month before.
+    months = months.mutate(previous_plan=months.plan.lag().over(
+        group_by="account_id", order_by="month"))
     jumps = months.filter(months.previous_mrr > 0,
-                          months.mrr > months.previous_mrr * JUMP_FACTOR)
+                          months.mrr > months.previous_mrr * JUMP_FACTOR,
+                          months.plan == months.previous_plan)
     jumps = jumps.select("account_id", "month", "plan", "previous_mrr", "mrr",
                          added=(jumps.mrr - jumps.previous_mrr).cast(MONEY))
     total = jumps.aggregate(accounts=jumps.account_id.nunique(), months=jumps.count(),
@@ -434,8 +447,8 @@ def mrr_jumps(run: _Run) -> CheckResult:
     accounts, added = total["accounts"], _money_total(total["added"])
     return CheckResult(
         check, CheckStatus.found, count=accounts, unit="accounts", mrr=added,
-        summary=f"{accounts:,} account(s) whose MRR grew more than {JUMP_FACTOR}x in a month "
-                f"({total['months']:,} month(s), +{run.money(added)} MRR).",
+        summary=f"{accounts:,} account(s) whose MRR grew more than {JUMP_FACTOR}x in a month on "
+                f"the same plan ({total['months']:,} month(s), +{run.money(added)} MRR).",
         brief=f"{accounts:,} accounts, +{run.money(added)} MRR",
         fix="Check the lines behind each jump: an amount in cents or per year where a monthly "
             "amount is wanted (map billed_amount with billing_period_months, or set "
