@@ -320,3 +320,10 @@ def test_odd_shapes_skip_or_run_without_error(tmp_path):
         empty = check_warehouse(wh)
     assert [r.status for r in empty.results] == [CheckStatus.skipped] * len(CheckName)
     assert "the subscriptions table is empty" in empty.result(CheckName.mrr_jumps).summary
+
+
+def test_check_on_a_mistyped_project_is_an_error_and_creates_nothing(tmp_path):
+    result = CliRunner().invoke(app, ["check", "--project", str(tmp_path / "no-such-project")])
+    assert result.exit_code == 1  # TenureError escapes the runner; `main` prints it, exit 2
+    assert "no warehouse at" in str(result.exception)
+    assert not (tmp_path / "no-such-project").exists()

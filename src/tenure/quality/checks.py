@@ -486,13 +486,14 @@ def range_cuts_off_churn(run: _Run) -> CheckResult:
     mrr = _money_total(total["mrr"])
     last = max(d for d in (total["last"], scope.data_end if requests else None) if d)
     asked = f" and {requests:,} cancellation request(s) are dated after it" if requests else ""
+    count, unit = (int(total["lines"]), "lines") if total["lines"] else (requests, "requests")
     return CheckResult(
-        check, CheckStatus.found, count=int(total["lines"]), unit="lines", mrr=mrr,
+        check, CheckStatus.found, count=count, unit=unit, mrr=mrr,
         summary=f"The default month range of `tenure metrics` ends with {last_month:%Y-%m}, but "
                 f"{total['lines']:,} paid line(s) of {total['accounts']:,} account(s) end after "
                 f"it ({run.money(mrr)} MRR){asked}, up to {scope.data_end}: their churn is not "
                 "in the default view.",
-        brief=f"{total['lines']:,} lines, {run.money(mrr)} MRR after {last_month:%Y-%m}",
+        brief=f"{count:,} {unit}, {run.money(mrr)} MRR after {last_month:%Y-%m}",
         fix=f"Pass the range yourself: `tenure metrics --to {last:%Y-%m}` (and the same to "
             "`tenure report`).",
         examples=first_rows(after, ["end_date", "account_id"], _EXAMPLES),
