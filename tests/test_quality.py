@@ -36,6 +36,7 @@ A10,2024-01-01,active
 A11,2024-01-01,active
 A12,2024-01-01,churned
 A13,2024-01-01,active
+A14,2024-01-01,active
 """
 
 # A1 clean. A2 signs up on March 1. A3 ended Feb 1. A4: pro on L4a, then L4b (180) and L4c (270)
@@ -69,9 +70,13 @@ L11b,A11,basic,500.00,1,2024-03-01,,
 L12,A12,basic,1500.00,1,2024-01-01,2024-06-20,
 L13a,A13,basic,20.00,1,2024-01-01,2024-03-01,
 L13b,A13,enterprise,400.00,1,2024-03-01,,
+L14a,A14,basic,100.00,1,2024-01-01,2024-01-10,
+L14b,A14,basic,100.00,1,2024-04-20,,
 """
 
-# A2: two events and a ticket before March 1. A3: an event on Jun 1, 121 days after its Feb 1 end.
+# A2: two events and a ticket before March 1. A3: an event on Jun 1, 121 days after its Feb 1 end
+# (and one on Feb 15, soon after: fine). A14: an event on Apr 15, 96 days into a gap between
+# lines (Jan 10 to Apr 20).
 EVENTS = """account_id,user_id,event_name,occurred_at
 A1,u1,login,2024-06-28T10:00:00
 A2,u2,login,2024-02-10T10:00:00
@@ -79,6 +84,7 @@ A2,u2,report,2024-02-11T10:00:00
 A2,u2,login,2024-03-05T10:00:00
 A3,u3,login,2024-06-01T10:00:00
 A3,u3,login,2024-02-15T10:00:00
+A14,u14,login,2024-04-15T10:00:00
 """
 
 TICKETS = """ticket_id,account_id,opened_at
@@ -125,10 +131,10 @@ def test_each_planted_problem_is_found_with_its_count_and_mrr(planted):
     assert [(e["account_id"], e["rows"], e["events"], e["tickets"]) for e in before.examples] == [
         ("A2", 3, 2, 1)]
 
-    after = report.result(CheckName.activity_after_service)
-    assert (after.status, after.count) == (CheckStatus.found, 1)
-    assert [(e["account_id"], e["rows"], e["first_day"]) for e in after.examples] == [
-        ("A3", 1, date(2024, 6, 1))]
+    outside = report.result(CheckName.activity_outside_service)
+    assert (outside.status, outside.count) == (CheckStatus.found, 2)
+    assert [(e["account_id"], e["rows"], e["first_day"]) for e in outside.examples] == [
+        ("A14", 1, date(2024, 4, 15)), ("A3", 1, date(2024, 6, 1))]
 
     stacked = report.result(CheckName.stacked_lines)
     assert (stacked.status, stacked.count, stacked.mrr) == (CheckStatus.found, 1,
@@ -202,7 +208,7 @@ def test_a_minimal_export_skips_what_it_lacks_with_reasons(tmp_path):
         load_directory(wh, folder, as_of=AS_OF)
         report = check_warehouse(wh)
     skipped = {r.check: r.summary for r in report.skipped}
-    assert set(skipped) == {CheckName.activity_before_account, CheckName.activity_after_service,
+    assert set(skipped) == {CheckName.activity_before_account, CheckName.activity_outside_service,
                             CheckName.churn_flag_disagrees}
     assert "no events or tickets rows; load events.csv or tickets.csv" in \
         skipped[CheckName.activity_before_account]

@@ -146,26 +146,38 @@ def activity_before_account(run: _Run) -> CheckResult:
             "shapes the first weeks' measures.")
 
 
-def activity_after_service(run: _Run) -> CheckResult:
-    """Events or tickets dated :data:`AFTER_SERVICE_DAYS` days or more after the end of every
-    line (paid or trial) and trial of the account. Accounts that never had a line are left
-    out (a free plan that bills nothing may have no line)."""
-    check = CheckName.activity_after_service
-    purpose = "activity long after service ended"
+def activity_outside_service(run: _Run) -> CheckResult:
+    """Events or tickets dated after the account's first line (or trial) started, yet
+    :data:`AFTER_SERVICE_DAYS` days or more after the end of every line and trial that started
+    by then: long after service ended, or in a long gap between two spells of service. Activity
+    before the first line (a free plan, a sign-up before buying) is not counted, nor are
+    accounts that never had a line."""
+    check = CheckName.activity_outside_service
+    purpose = "activity outside any subscription"
     activity = _activity(run.scope, purpose)
     subs = run.scope.need("subscriptions", "account_id", "start_date", purpose=purpose)
-    ends = subs.select(account_id=subs.account_id.cast("string"), end=_end_or_open(subs))
-    if run.scope.has("trials", "account_id", "ends_at"):
+    spans = subs.select(account_id=subs.account_id.cast("string"), start=subs.start_date,
+                        end=_end_or_open(subs))
+    if run.scope.has("trials", "account_id", "started_at", "ends_at"):
         trials = run.scope.warehouse.con.table("trials")
-        ends = ibis.union(ends, trials.select(account_id=trials.account_id.cast("string"),
-                                              end=trials.ends_at.cast("date")))
-    service = ends.group_by("account_id").aggregate(service_end=ends.end.max())
-    joined = activity.join(service, "account_id")
-    # day - N days >= end, never end + N days: no arithmetic on the open end.
-    late = joined.filter(joined.day - ibis.interval(days=AFTER_SERVICE_DAYS) >= joined.service_end)
+        spans = ibis.union(spans, trials.select(
+            account_id=trials.account_id.cast("string"), start=trials.started_at.cast("date"),
+            end=trials.ends_at.cast("date")))
+    first = spans.group_by("account_id").aggregate(first_start=spans.start.min())
+    since = activity.join(first, "account_id")
+    since = since.filter(since.day >= since.first_start)
+    # Covered: some span started by the day and ended less than N days before it (day - N
+    # days < end, never end + N days: no arithmetic on the open end).
+    outside = since.anti_join(spans, [
+        since.account_id == spans.account_id, spans.start <= since.day,
+        since.day - ibis.interval(days=AFTER_SERVICE_DAYS) < spans.end,
+    ])
+    last_end = spans.group_by("account_id").aggregate(last_end=spans.end.max())
+    outside = outside.join(last_end, "account_id")
     return _activity_result(
-        run, check, late, examples=["service_end"],
-        what=f"dated {AFTER_SERVICE_DAYS} days or more after all their service ended",
+        run, check, outside, examples=["first_start", "last_end"],
+        what=f"dated {AFTER_SERVICE_DAYS} days or more after their service ended, with no line "
+             "running",
         fix="Either service went on and the subscriptions export misses it (a renewal, a line "
             "on another billing account: export it, or map the account ids so they match), or "
             "the activity belongs to another account that reuses the id. Churn labels trust the "
@@ -503,7 +515,7 @@ def range_cuts_off_churn(run: _Run) -> CheckResult:
 #: Every check, in the vocabulary's order.
 CHECKS: dict[CheckName, Callable[[_Run], CheckResult]] = {
     CheckName.activity_before_account: activity_before_account,
-    CheckName.activity_after_service: activity_after_service,
+    CheckName.activity_outside_service: activity_outside_service,
     CheckName.stacked_lines: stacked_lines,
     CheckName.stuck_cancellations: stuck_cancellations,
     CheckName.churn_flag_disagrees: churn_flag_disagrees,

@@ -12,8 +12,8 @@ class CheckName(StrEnum):
 
     #: Events or tickets dated before the account's ``created_at``.
     activity_before_account = "activity_before_account"
-    #: Events or tickets dated long after every line (and trial) of the account ended.
-    activity_after_service = "activity_after_service"
+    #: Events or tickets dated long after service ended, with no line (or trial) running.
+    activity_outside_service = "activity_outside_service"
     #: The same plan held on two overlapping paid lines: MRR counted twice.
     stacked_lines = "stacked_lines"
     #: Cancellation requests whose service never ends, or ends far later than any term.
@@ -42,7 +42,7 @@ class CheckStatus(StrEnum):
 #: Short label of each check, for one-line summaries.
 CHECK_LABELS: dict[CheckName, str] = {
     CheckName.activity_before_account: "activity before sign-up",
-    CheckName.activity_after_service: "activity after service",
+    CheckName.activity_outside_service: "activity outside service",
     CheckName.stacked_lines: "stacked lines",
     CheckName.stuck_cancellations: "stuck cancellations",
     CheckName.churn_flag_disagrees: "churn flag disagrees",
