@@ -239,10 +239,10 @@ def test_load_ends_with_the_data_check_in_one_line(tmp_path):
                                       "--as-of", "2024-06-30"])
     assert result.exit_code == 0, result.output
     last = result.output.strip().splitlines()[-1]
-    assert last.startswith("data check: 7 finding(s) (activity before sign-up: 1 accounts, "
+    assert last.startswith("data check: 7 finding(s) (activity before sign-up: 1 account, "
                            "3 rows; ")
-    assert "stacked lines: 1 accounts, +450.00 USD MRR" in last
-    assert "churn after the default range: 1 lines, 1,500.00 USD MRR after 2024-04" in last
+    assert "stacked lines: 1 account, +450.00 USD MRR" in last
+    assert "churn after the default range: 1 line, 1,500.00 USD MRR after 2024-04" in last
     assert last.endswith("run `tenure check` for details")
 
 

@@ -20,7 +20,7 @@ import ibis.expr.types as ir
 
 from tenure.config import RevenueDefinitions
 from tenure.metrics.period import MonthRange, add_months, data_month_range, month_start
-from tenure.quality.findings import CheckResult, QualityReport, format_money
+from tenure.quality.findings import CheckResult, QualityReport, counted, format_money
 from tenure.quality.scope import DataScope, MissingData, as_day, first_rows
 from tenure.quality.vocabulary import CheckName, CheckStatus
 from tenure.schema import MONEY
@@ -123,7 +123,7 @@ def _activity_result(run: _Run, check: CheckName, rows: ir.Table, *, what: str, 
     return CheckResult(
         check, CheckStatus.found, count=accounts, unit="accounts",
         summary=f"{accounts:,} account(s) have {found:,} event(s) or ticket(s) {what}.",
-        fix=fix, brief=f"{accounts:,} accounts, {found:,} rows",
+        fix=fix, brief=f"{counted(accounts, 'accounts')}, {counted(found, 'rows')}",
         examples=first_rows(per_account, [ibis.desc("rows"), "account_id"], _EXAMPLES),
     )
 
@@ -220,7 +220,7 @@ def stacked_lines(run: _Run) -> CheckResult:
         summary=f"{accounts:,} account(s) hold the same plan on overlapping paid lines "
                 f"({total['lines']:,} line(s) stacked on an earlier one), adding "
                 f"{run.money(added)} MRR while they overlap.",
-        brief=f"{accounts:,} accounts, +{run.money(added)} MRR",
+        brief=f"{counted(accounts, 'accounts')}, +{run.money(added)} MRR",
         fix="If a renewal or plan change was exported as a new line without ending the old "
             "one, set the old line's end_date to the new line's start_date; if the same line "
             "was exported twice, drop the copy. If the account really holds the plan twice "
@@ -284,11 +284,15 @@ def stuck_cancellations(run: _Run) -> CheckResult:
     accounts = per_request.account_id.nunique().to_pyarrow().as_py()
     if not accounts:
         return _clean(check, "accounts")
+    consequence = ("Tenure counts them as pending cancellations all that time"
+                   if run.definitions.churn_recognition == "service_end" else
+                   "with churn_recognition: cancellation their lines' MRR stopped at the request, "
+                   "but a request in cancellations alone stays pending")
     return CheckResult(
         check, CheckStatus.found, count=accounts, unit="accounts",
         summary=f"{accounts:,} account(s) asked to cancel but their service ran on longer than "
                 f"a billing term and a month after the request (or has not ended by "
-                f"{end_of_data}); Tenure counts them as pending cancellations all that time.",
+                f"{end_of_data}); {consequence}.",
         fix="Record when service ended (end_date on the line) if the customer left; if the "
             "customer was won back, clear the line's cancelled_at and drop the request from "
             "cancellations. Pending accounts are left out of churn training and the worklist.",
@@ -367,7 +371,7 @@ def churn_flag_disagrees(run: _Run) -> CheckResult:
                 f"{end_of_data}: {paying:,} flagged churned still hold paid lines "
                 f"({run.money(mrr)} MRR), {count - paying:,} flagged active have no paid line "
                 "running.",
-        brief=f"{count:,} accounts",
+        brief=counted(count, "accounts"),
         fix="Tenure derives churn from the subscription lines' dates, not from the flag. An "
             "account flagged churned with a running line needs its end_date (or cancelled_at); "
             "one flagged active with no running line misses a renewal or a line in the export. "
@@ -461,7 +465,7 @@ def mrr_jumps(run: _Run) -> CheckResult:
         check, CheckStatus.found, count=accounts, unit="accounts", mrr=added,
         summary=f"{accounts:,} account(s) whose MRR grew more than {JUMP_FACTOR}x in a month on "
                 f"the same plan ({total['months']:,} month(s), +{run.money(added)} MRR).",
-        brief=f"{accounts:,} accounts, +{run.money(added)} MRR",
+        brief=f"{counted(accounts, 'accounts')}, +{run.money(added)} MRR",
         fix="Check the lines behind each jump: an amount in cents or per year where a monthly "
             "amount is wanted (map billed_amount with billing_period_months, or set "
             "money_in_minor_units), a seat count in the price, or a line exported twice.",
@@ -505,7 +509,7 @@ def range_cuts_off_churn(run: _Run) -> CheckResult:
                 f"{total['lines']:,} paid line(s) of {total['accounts']:,} account(s) end after "
                 f"it ({run.money(mrr)} MRR){asked}, up to {scope.data_end}: their churn is not "
                 "in the default view.",
-        brief=f"{count:,} {unit}, {run.money(mrr)} MRR after {last_month:%Y-%m}",
+        brief=f"{counted(count, unit)}, {run.money(mrr)} MRR after {last_month:%Y-%m}",
         fix=f"Pass the range yourself: `tenure metrics --to {last:%Y-%m}` (and the same to "
             "`tenure report`).",
         examples=first_rows(after, ["end_date", "account_id"], _EXAMPLES),

@@ -8,7 +8,16 @@ from decimal import Decimal
 
 from tenure.quality.vocabulary import CHECK_LABELS, CheckName, CheckStatus
 
-__all__ = ["CheckResult", "QualityReport", "format_money"]
+__all__ = ["CheckResult", "QualityReport", "counted", "format_money"]
+
+
+def counted(count: int, unit: str) -> str:
+    """A count with its unit, singular for one.
+
+    >>> counted(1, "accounts"), counted(1200, "rows")
+    ('1 account', '1,200 rows')
+    """
+    return f"{count:,} {unit.removesuffix('s') if count == 1 else unit}"
 
 
 def format_money(amount: Decimal, currency: str) -> str:
@@ -118,7 +127,7 @@ class QualityReport:
         skipped = f", {len(self.skipped)} check(s) skipped" if self.skipped else ""
         if not self.findings:
             return f"data check: no findings{skipped}; run `tenure check` for details"
-        parts = [f"{r.label}: {r.brief or f'{r.count:,} {r.unit}'}" for r in self.findings]
+        parts = [f"{r.label}: {r.brief or counted(r.count, r.unit)}" for r in self.findings]
         return (f"data check: {len(self.findings)} finding(s) ({'; '.join(parts)}){skipped}; "
                 "run `tenure check` for details")
 
