@@ -333,3 +333,14 @@ def test_check_on_a_mistyped_project_is_an_error_and_creates_nothing(tmp_path):
     assert result.exit_code == 1  # TenureError escapes the runner; `main` prints it, exit 2
     assert "no warehouse at" in str(result.exception)
     assert not (tmp_path / "no-such-project").exists()
+
+
+def test_the_docstring_examples_run():
+    import doctest
+
+    from tenure.quality import checks, findings
+
+    for module in (checks, findings):
+        failures, tried = doctest.testmod(module)
+        assert tried > 0, module.__name__
+        assert failures == 0, module.__name__
