@@ -29,14 +29,24 @@ from tenure.warehouse import Warehouse
 __all__ = [
     "ACTIVE_VALUES",
     "AFTER_SERVICE_DAYS",
+    "CHECKS",
     "CHURNED_VALUES",
     "FLAG_COLUMNS",
     "JUMP_FACTOR",
     "MAX_NRR",
+    "activity_before_account",
+    "activity_outside_service",
     "check_warehouse",
+    "churn_flag_disagrees",
+    "implausible_retention",
+    "mrr_jumps",
+    "range_cuts_off_churn",
+    "stacked_lines",
+    "stuck_cancellations",
 ]
 
-#: Activity this many days or more after an account's last line (or trial) ended is "long after".
+#: Activity this many days or more after every line (or trial) that had started ended is outside
+#: service.
 AFTER_SERVICE_DAYS = 90
 #: Net revenue retention above this (200%), monthly or trailing twelve months, is implausible.
 MAX_NRR = 2.0
@@ -107,7 +117,7 @@ def _activity(scope: DataScope, purpose: str) -> ir.Table:
     return parts[0] if len(parts) == 1 else ibis.union(*parts)
 
 
-def _activity_result(run: _Run, check: CheckName, rows: ir.Table, *, what: str, fix: str,
+def _activity_result(check: CheckName, rows: ir.Table, *, what: str, fix: str,
                      examples: list[str]) -> CheckResult:
     """Count the accounts and rows of ``rows`` (grain: one activity row) into a result."""
     per_account = rows.group_by("account_id").aggregate(
@@ -139,7 +149,7 @@ def activity_before_account(run: _Run) -> CheckResult:
     joined = activity.join(accounts, "account_id")
     early = joined.filter(joined.day < joined.created)
     return _activity_result(
-        run, check, early, what="dated before the account was created", examples=["created"],
+        check, early, what="dated before the account was created", examples=["created"],
         fix="created_at is often the day a record reached the billing system, not the sign-up: "
             "export the real sign-up date (or the first subscription's start), or correct the "
             "activity timestamps' time zone. Tenure counts usage from sign-up, so this activity "
@@ -175,7 +185,7 @@ def activity_outside_service(run: _Run) -> CheckResult:
     last_end = spans.group_by("account_id").aggregate(last_end=spans.end.max())
     outside = outside.join(last_end, "account_id")
     return _activity_result(
-        run, check, outside, examples=["first_start", "last_end"],
+        check, outside, examples=["first_start", "last_end"],
         what=f"dated {AFTER_SERVICE_DAYS} days or more after their service ended, with no line "
              "running",
         fix="Either service went on and the subscriptions export misses it (a renewal, a line "
@@ -365,12 +375,14 @@ def churn_flag_disagrees(run: _Run) -> CheckResult:
         return _clean(check, "accounts")
     count, paying = total["accounts"], int(total["paying"] or 0)
     mrr = _money_total(total["mrr"])
+    kinds = [text for n, text in [
+        (paying, f"{paying:,} flagged churned still hold paid lines ({run.money(mrr)} MRR)"),
+        (count - paying, f"{count - paying:,} flagged active have no paid line running"),
+    ] if n]
     return CheckResult(
         check, CheckStatus.found, count=count, unit="accounts", mrr=mrr if paying else None,
         summary=f"{count:,} account(s) whose {column} column disagrees with Tenure on "
-                f"{end_of_data}: {paying:,} flagged churned still hold paid lines "
-                f"({run.money(mrr)} MRR), {count - paying:,} flagged active have no paid line "
-                "running.",
+                f"{end_of_data}: {'; '.join(kinds)}.",
         brief=counted(count, "accounts"),
         fix="Tenure derives churn from the subscription lines' dates, not from the flag. An "
             "account flagged churned with a running line needs its end_date (or cancelled_at); "

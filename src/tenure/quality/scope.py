@@ -134,7 +134,8 @@ def _day(value: date | datetime | None) -> date | None:
     return value
 
 
-def first_rows(table: ir.Table, order: Iterable[str], limit: int = 5) -> list[dict[str, object]]:
+def first_rows(table: ir.Table, order: Iterable[str | ir.Value],
+               limit: int = 5) -> list[dict[str, object]]:
     """The first ``limit`` rows of ``table`` in ``order``, as dictionaries (the examples)."""
     return table.order_by(list(order)).limit(limit).to_pyarrow().to_pylist()
 
