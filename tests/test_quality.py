@@ -344,3 +344,23 @@ def test_the_docstring_examples_run():
         failures, tried = doctest.testmod(module)
         assert tried > 0, module.__name__
         assert failures == 0, module.__name__
+
+
+def test_a_failing_check_fails_neither_load_nor_report(tmp_path, monkeypatch):
+    from tenure.quality import checks
+
+    def broken(run):
+        raise RuntimeError("out of memory [simulated]")
+
+    monkeypatch.setitem(checks.CHECKS, CheckName.stacked_lines, broken)
+    project = tmp_path / "p"
+    runner = CliRunner()
+    loaded = runner.invoke(app, ["load", str(write(tmp_path / "src", PLANTED)), "--project",
+                                 str(project), "--as-of", "2024-06-30"])
+    assert loaded.exit_code == 0, loaded.output
+    assert ("note: the data check did not run (out of memory [simulated]); the load is "
+            "complete, run `tenure check` to see why.") in loaded.output
+    reported = runner.invoke(app, ["report", "--project", str(project)])
+    assert reported.exit_code == 0, reported.output
+    assert "the report leaves its section out" in reported.output
+    assert 'id="data-quality"' not in (project / "report.html").read_text()

@@ -17,7 +17,7 @@ from tenure.errors import WarehouseError
 from tenure.quality import CheckStatus, QualityReport, check_warehouse
 from tenure.warehouse import Warehouse
 
-__all__ = ["check", "print_report", "summarise_after_load"]
+__all__ = ["check", "checked_or_noted", "print_report", "summarise_after_load"]
 
 
 @app.command("check")
@@ -83,20 +83,27 @@ def _examples(rows: list[dict[str, object]]) -> Table:
     return table
 
 
-def summarise_after_load(warehouse: Warehouse, config: ProjectConfig) -> None:
-    """The one line ``tenure load`` ends with: the data check's findings in a few words.
+def checked_or_noted(warehouse: Warehouse, config: ProjectConfig, *,
+                     after: str) -> QualityReport | None:
+    """The data check for a command that runs it on the side (``load``, ``report``).
 
-    A failure never fails the load (the data is already written and the check only advises):
-    it is reported in one line, and ``tenure check`` runs it again with the full error.
+    A failure never fails that command (the check only advises): it is reported in one line
+    and ``None`` returned; ``tenure check`` runs it again with the full error.
     """
     try:
-        report = check_warehouse(warehouse, definitions=config.definitions,
-                                 currency=config.reporting_currency)
-    except Exception as exc:  # advisory, after a committed load: never fail it
+        return check_warehouse(warehouse, definitions=config.definitions,
+                               currency=config.reporting_currency)
+    except Exception as exc:  # advisory, beside the command's own work: never fail it
         reason = escape(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        console.print(f"[yellow]note:[/] the data check did not run ({reason}); the load is "
-                      "complete, run `tenure check` to see why.", highlight=False,
-                      soft_wrap=True)
+        console.print(f"[yellow]note:[/] the data check did not run ({reason}); {after}, "
+                      "run `tenure check` to see why.", highlight=False, soft_wrap=True)
+        return None
+
+
+def summarise_after_load(warehouse: Warehouse, config: ProjectConfig) -> None:
+    """The one line ``tenure load`` ends with: the data check's findings in a few words."""
+    report = checked_or_noted(warehouse, config, after="the load is complete")
+    if report is None:
         return
     style = "yellow" if report.findings else "dim"
     console.print(f"[{style}]{escape(report.summary_line())}[/]", highlight=False, soft_wrap=True)
