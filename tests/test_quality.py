@@ -124,7 +124,7 @@ def check(project: Path):
 
 def test_each_planted_problem_is_found_with_its_count_and_mrr(planted):
     report = check(planted)
-    assert report.data_end == date(2024, 6, 28)
+    assert report.last_day == date(2024, 6, 28)
 
     before = report.result(CheckName.activity_before_account)
     assert (before.status, before.count) == (CheckStatus.found, 1)

@@ -40,7 +40,7 @@ def check(project: ProjectOption = Path("."), fmt: FormatOption = TableOrJson.ta
 def print_report(report: QualityReport) -> None:
     """The report for people: each finding (summary, fix, examples), then skipped and clean."""
     clean = [r for r in report.results if r.status is CheckStatus.clean]
-    until = f" (data up to {report.data_end})" if report.data_end else ""
+    until = f" (data up to {report.last_day})" if report.last_day else ""
     console.print(f"[bold]Data check{until}:[/] {len(report.findings)} finding(s), "
                   f"{len(report.skipped)} skipped, {len(clean)} clean", highlight=False,
                   soft_wrap=True)

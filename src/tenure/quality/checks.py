@@ -247,7 +247,7 @@ def stuck_cancellations(run: _Run) -> CheckResult:
     the ``cancellations`` table no line carries (Tenure counts those as pending for the
     account's running service: every paid line running on the request day)."""
     check = CheckName.stuck_cancellations
-    end_of_data = run.scope.data_end
+    end_of_data = run.scope.last_day
     lines = run.scope.paid_lines("cancellation requests that never end service",
                                  "subscription_id", "cancelled_at")
     if end_of_data is None:
@@ -322,7 +322,7 @@ def churn_flag_disagrees(run: _Run) -> CheckResult:
         raise MissingData("the accounts table has no status or churned column; map the "
                           "source's churn flag to one (e.g. tables.accounts.columns: "
                           "{Customer Status: status}) to compare it with Tenure's churn")
-    end_of_data = scope.data_end
+    end_of_data = scope.last_day
     lines = scope.paid_lines("the source's churn flag")
     if end_of_data is None:
         return _clean(check, "accounts")
@@ -413,8 +413,8 @@ def _account_months(run: _Run, purpose: str) -> ir.Table:
                           purpose=purpose)
     covered = _default_range(subs)
     end = covered.end
-    if run.scope.data_end is not None:
-        end = max(end, add_months(month_start(run.scope.data_end), 1))
+    if run.scope.last_day is not None:
+        end = max(end, add_months(month_start(run.scope.last_day), 1))
     return account_months(subs, start=covered.start, end=end, definitions=run.definitions)
 
 
@@ -495,9 +495,9 @@ def range_cuts_off_churn(run: _Run) -> CheckResult:
     # The range `tenure metrics` takes when given none (from all lines, as it does).
     default = _default_range(scope.warehouse.con.table("subscriptions"))
     last_month = add_months(default.end, -1)
-    if scope.data_end is None or scope.data_end < default.end or "end_date" not in lines.columns:
+    if scope.last_day is None or scope.last_day < default.end or "end_date" not in lines.columns:
         return _clean(check, "lines")
-    after = lines.filter(lines.end_date >= default.end, lines.end_date <= scope.data_end)
+    after = lines.filter(lines.end_date >= default.end, lines.end_date <= scope.last_day)
     after = after.select(account_id=after.account_id.cast("string"), plan="plan",
                          end_date="end_date", mrr=after.mrr.cast(MONEY))
     total = after.aggregate(lines=after.count(), accounts=after.account_id.nunique(),
@@ -507,19 +507,19 @@ def range_cuts_off_churn(run: _Run) -> CheckResult:
     if scope.has("cancellations", "account_id", "cancelled_at"):
         table = scope.warehouse.con.table("cancellations")
         day = table.cancelled_at.cast("date")
-        requests = table.filter(day >= default.end, day <= scope.data_end).count(
+        requests = table.filter(day >= default.end, day <= scope.last_day).count(
         ).to_pyarrow().as_py()
     if not total["lines"] and not requests:
         return _clean(check, "lines")
     mrr = _money_total(total["mrr"])
-    last = max(d for d in (total["last"], scope.data_end if requests else None) if d)
+    last = max(d for d in (total["last"], scope.last_day if requests else None) if d)
     asked = f" and {requests:,} cancellation request(s) are dated after it" if requests else ""
     count, unit = (int(total["lines"]), "lines") if total["lines"] else (requests, "requests")
     return CheckResult(
         check, CheckStatus.found, count=count, unit=unit, mrr=mrr,
         summary=f"The default month range of `tenure metrics` ends with {last_month:%Y-%m}, but "
                 f"{total['lines']:,} paid line(s) of {total['accounts']:,} account(s) end after "
-                f"it ({run.money(mrr)} MRR){asked}, up to {scope.data_end}: their churn is not "
+                f"it ({run.money(mrr)} MRR){asked}, up to {scope.last_day}: their churn is not "
                 "in the default view.",
         brief=f"{counted(count, unit)}, {run.money(mrr)} MRR after {last_month:%Y-%m}",
         fix=f"Pass the range yourself: `tenure metrics --to {last:%Y-%m}` (and the same to "
@@ -582,4 +582,4 @@ def check_warehouse(
             results.append(CHECKS[name](run))
         except MissingData as exc:
             results.append(CheckResult(name, CheckStatus.skipped, summary=str(exc)))
-    return QualityReport(results, run.scope.data_end, currency)
+    return QualityReport(results, run.scope.last_day, currency)

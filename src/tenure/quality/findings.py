@@ -96,14 +96,14 @@ class QualityReport:
     ----------
     results
         One :class:`CheckResult` per :class:`CheckName`, in the vocabulary's order.
-    data_end
+    last_day
         The last day the data records (see ``docs/quality.md``); None for an empty warehouse.
     currency
         The reporting currency of every amount.
     """
 
     results: list[CheckResult]
-    data_end: date | None
+    last_day: date | None
     currency: str = "USD"
 
     @property
@@ -134,7 +134,7 @@ class QualityReport:
     def to_dict(self) -> dict[str, object]:
         """The report as plain values for JSON."""
         return {
-            "data_end": None if self.data_end is None else self.data_end.isoformat(),
+            "last_day": None if self.last_day is None else self.last_day.isoformat(),
             "currency": self.currency,
             "findings": len(self.findings),
             "results": [r.to_dict() for r in self.results],

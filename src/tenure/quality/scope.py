@@ -18,7 +18,7 @@ from tenure.warehouse import Warehouse
 __all__ = ["HAPPENED_DATES", "DataScope", "MissingData", "as_day", "first_rows"]
 
 #: Columns recording something that has happened by the time of the export, per table. The
-#: latest of them is the last day the data describes (:attr:`DataScope.data_end`). Ends are
+#: latest of them is the last day the data describes (:attr:`DataScope.last_day`). Ends are
 #: left out, since an end may be scheduled (a cancelled annual term runs on after the export),
 #: except the end of a paid line nobody asked to cancel (a plan change or a lapse: history).
 HAPPENED_DATES: dict[str, tuple[str, ...]] = {
@@ -49,7 +49,7 @@ class DataScope:
         Each present table's column names.
     as_of
         The latest load's ``as_of`` day (None when the warehouse has no ``load_log``).
-    data_end
+    last_day
         The last day the data records: the latest date in :data:`HAPPENED_DATES` (and of an
         uncancelled paid line's end), never after ``as_of``. None for an empty warehouse.
     """
@@ -57,7 +57,7 @@ class DataScope:
     warehouse: Warehouse
     columns: dict[str, list[str]]
     as_of: date | None
-    data_end: date | None
+    last_day: date | None
     _empty: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -70,7 +70,7 @@ class DataScope:
             log = warehouse.con.table("load_log")
             latest = log.as_of.max().to_pyarrow().as_py()
             scope.as_of = _day(latest)
-        scope.data_end = scope._data_end()
+        scope.last_day = scope._find_last_day()
         return scope
 
     def has(self, table: str, *columns: str) -> bool:
@@ -105,7 +105,7 @@ class DataScope:
             subs = subs.filter(~subs.is_trial.fill_null(False))
         return subs.filter(subs.mrr > 0)
 
-    def _data_end(self) -> date | None:
+    def _find_last_day(self) -> date | None:
         latest: list[date] = []
         for table, names in HAPPENED_DATES.items():
             present = [c for c in names if self.has(table, c)]

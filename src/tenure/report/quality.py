@@ -33,7 +33,7 @@ def quality_section(report: QualityReport) -> dict[str, object]:
             "rows": [[_cell(row.get(c)) for c in columns] for row in r.examples],
         })
     return {
-        "data_end": str(report.data_end) if report.data_end else None,
+        "last_day": str(report.last_day) if report.last_day else None,
         "findings": findings,
         "skipped": [(str(r.check), r.summary) for r in report.skipped],
         "clean": [str(r.check) for r in report.results if r.status == "clean"],
