@@ -114,7 +114,8 @@ class DataScope:
             t = self.warehouse.con.table(table)
             row = t.aggregate(**{c: t[c].max() for c in present}).to_pyarrow().to_pylist()[0]
             latest.extend(_day(v) for v in row.values() if v is not None)
-        if self.has("subscriptions", "end_date", "cancelled_at", "mrr"):
+        if (self.has("subscriptions", "end_date", "cancelled_at", "mrr")
+                and not self.is_empty("subscriptions")):
             lines = self.paid_lines("the last day of data", "end_date", "cancelled_at")
             ended = lines.filter(lines.cancelled_at.isnull())
             if self.as_of is not None:
