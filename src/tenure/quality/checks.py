@@ -326,7 +326,7 @@ def churn_flag_disagrees(run: _Run) -> CheckResult:
     lines = scope.paid_lines("the source's churn flag")
     if end_of_data is None:
         return _clean(check, "accounts")
-    accounts = scope.warehouse.con.table("accounts")
+    accounts = scope.need("accounts", "account_id", column, purpose="the source's churn flag")
     value = accounts[column].cast("string").strip().lower()
     churned_words, active_words = ((CHURNED_VALUES, ACTIVE_VALUES) if column == "status"
                                    else (_TRUE, _FALSE))
