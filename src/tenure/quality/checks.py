@@ -398,7 +398,12 @@ def churn_flag_disagrees(run: _Run) -> CheckResult:
 
 def _default_range(subscriptions: ir.Table) -> MonthRange:
     """The month range ``tenure metrics`` takes when given none (see
-    :func:`~tenure.metrics.period.data_month_range`), also for a table without ``cancelled_at``."""
+    :func:`~tenure.metrics.period.data_month_range`), also for a table without ``cancelled_at``.
+
+    It must stay the range :func:`~tenure.metrics.revenue.revenue_metrics` defaults to: when
+    that default runs to the load's as-of day (issue 11), this follows it, and
+    ``range_cuts_off_churn`` then finds nothing on data whose churn it used to hide.
+    """
     if "cancelled_at" not in subscriptions.columns:
         subscriptions = subscriptions.mutate(cancelled_at=ibis.null("date"))
     return data_month_range(subscriptions)
