@@ -28,6 +28,7 @@ def main() -> None:
 
 # Command modules register themselves on ``app`` when imported.
 from tenure.cli import analyze as _analyze  # noqa: E402,F401
+from tenure.cli import check as _check  # noqa: E402,F401
 from tenure.cli import health as _health  # noqa: E402,F401
 from tenure.cli import importers as _importers  # noqa: E402,F401
 from tenure.cli import load as _load  # noqa: E402,F401

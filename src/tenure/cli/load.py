@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tenure.cli.app import app
+from tenure.cli.check import summarise_after_load
 from tenure.cli.common import ProjectOption, console, open_project
 from tenure.config import ProjectConfig
 from tenure.errors import InputError, ValidationError
@@ -84,6 +85,7 @@ def load(
         outcome.loaded = True
         _print_report(report, Path(project))
         prepare_revenue_sql(warehouse, config)
+        summarise_after_load(warehouse, config)
 
 
 @dataclass

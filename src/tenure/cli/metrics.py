@@ -215,6 +215,7 @@ def report(
     ] = None,
 ) -> None:
     """Write a self-contained HTML revenue report with charts (opens without network)."""
+    from tenure.cli.check import checked_or_noted
     from tenure.metrics.revenue import revenue_metrics
     from tenure.report import write_revenue_report
 
@@ -222,5 +223,6 @@ def report(
     start, end = _period(first, last)
     with console.status("computing revenue metrics"), warehouse:
         result = revenue_metrics(warehouse, start=start, end=end, definitions=config.definitions)
-    path = write_revenue_report(result, output or Path(project) / "report.html")
+        quality = checked_or_noted(warehouse, config, after="the report leaves its section out")
+    path = write_revenue_report(result, output or Path(project) / "report.html", quality=quality)
     console.print(f"wrote report to [bold]{path}[/]")

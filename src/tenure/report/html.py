@@ -15,6 +15,7 @@ from tenure.report import charts
 
 if TYPE_CHECKING:
     from tenure.metrics.revenue import RevenueMetrics
+    from tenure.quality import QualityReport
 
 __all__ = ["format_value", "write_revenue_report"]
 
@@ -51,9 +52,15 @@ def _figure_html(fig) -> str:
     return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
 
 
-def write_revenue_report(metrics: RevenueMetrics, path: Path, *, title: str = "Revenue") -> Path:
-    """Render ``metrics`` to a self-contained HTML report at ``path`` and return the path."""
+def write_revenue_report(metrics: RevenueMetrics, path: Path, *, title: str = "Revenue",
+                         quality: QualityReport | None = None) -> Path:
+    """Render ``metrics`` to a self-contained HTML report at ``path`` and return the path.
+
+    ``quality``, the data check of the same warehouse, adds a "Data quality" section listing
+    its findings (or saying there are none) before the metrics.
+    """
     from tenure.metrics.cohorts import cohort_matrix
+    from tenure.report.quality import quality_section
 
     monthly = metrics.monthly
     if metrics.by:
@@ -103,6 +110,7 @@ def write_revenue_report(metrics: RevenueMetrics, path: Path, *, title: str = "R
         ]),
         trials=_table(metrics.trials, list(metrics.trials.columns)),
         definitions=metrics.definitions.model_dump(),
+        quality=quality_section(quality) if quality is not None else None,
         plotly_js=get_plotlyjs(),
     )
     path = Path(path)
