@@ -16,13 +16,17 @@ unless ``keep_missing`` keeps what an earlier load wrote.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
+import tempfile
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -49,6 +53,10 @@ from tenure.sources.sql import (
 )
 from tenure.sources.staging import StagedTable, stage_table
 from tenure.warehouse.connection import Warehouse
+from tenure.warehouse.locking import wait_for_lock
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["LOAD_LOG", "LOAD_REJECTS", "REQUIRED_TABLES", "LoadReport", "load_directory"]
 
@@ -119,6 +127,7 @@ def load_directory(
     as_of: datetime | None = None,
     rejects_path: Path | None = None,
     keep_missing: bool = False,
+    on_step: Callable[[str], None] | None = None,
 ) -> LoadReport:
     """Validate the exports in ``source_dir`` and load them into ``warehouse`` atomically.
 
@@ -142,6 +151,9 @@ def load_directory(
         CSV file the quarantined rows are written to.
     keep_missing
         Keep the tables an earlier load wrote when their file is absent (default: drop them).
+    on_step
+        Called with a short description of each step (a file being read, the checks, the
+        write), for progress display.
 
     Raises
     ------
@@ -166,6 +178,7 @@ def load_directory(
                          "set reporting_currency in tenure.yaml to e.g. USD.")
     if not warehouse.is_duckdb:
         raise WarehouseError("tenure load writes to the DuckDB warehouse; load there first.")
+    warehouse.check_writable(mode=False)  # before minutes of staging, not after
     if isinstance(mapping, Path | str):
         mapping = load_mapping(Path(mapping))
     elif mapping is None:
@@ -175,24 +188,95 @@ def load_directory(
         as_of = datetime.now(UTC)
     if as_of.tzinfo is not None:
         as_of = as_of.astimezone(UTC).replace(tzinfo=None)
-    run = _LoadRun(warehouse, source_dir, mapping, reporting_currency, as_of, keep_missing)
-    # DuckDB draws progress bars for long scans; they would garble the command's own output.
-    progress = run.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]
-    run.con.execute("SET enable_progress_bar = false")
+    with _staging(warehouse) as (con, target):
+        run = _LoadRun(warehouse, source_dir, mapping, reporting_currency, as_of, keep_missing,
+                       con=con, target=target, on_step=on_step)
+        # DuckDB draws progress bars for long scans; they would garble the command's own output.
+        progress = run.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]
+        run.con.execute("SET enable_progress_bar = false")
+        try:
+            return run.execute(quarantine=quarantine, rejects_path=rejects_path)
+        finally:
+            run.cleanup()
+            run.con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+
+
+#: Name the warehouse file is attached under in the staging connection.
+_ATTACHED = "tenure_warehouse"
+#: The scratch database of a load (its file ``staging.duckdb`` in a temporary folder).
+_SCRATCH = "staging"
+
+
+@contextlib.contextmanager
+def _staging(warehouse: Warehouse) -> Iterator[tuple[duckdb.DuckDBPyConnection, Path | None]]:
+    """The connection a load stages and validates on, and the warehouse file it writes to.
+
+    A file warehouse is not held while the exports are read and checked (minutes on a large
+    business): staging happens in a scratch DuckDB database in a temporary folder, with the
+    warehouse attached read-only (other commands keep reading it; a read-only attach is only
+    refused while another process writes, and then the load waits for it). The file is
+    attached read-write only for the final transaction (:meth:`_LoadRun.commit`). The
+    warehouse object's own connection is closed first: DuckDB refuses to attach a file this
+    process already has open, and the next use of the object reopens it.
+
+    An in-memory warehouse (tests, doctests) is staged on its own connection, as it cannot be
+    attached from another one; ``target`` is then ``None``.
+    """
+    if warehouse.path == ":memory:":
+        yield warehouse.con.con, None
+        return
+    import duckdb
+
+    target = Path(warehouse.path)
+    warehouse.close()
+    with tempfile.TemporaryDirectory(prefix="tenure-load-") as folder:
+        con = duckdb.connect(str(Path(folder) / f"{_SCRATCH}.duckdb"))
+        try:
+            if target.exists():
+                _attach(con, target, warehouse, read_only=True)
+            yield con, target
+        finally:
+            con.close()
+
+
+def _attach(con: duckdb.DuckDBPyConnection, path: Path, warehouse: Warehouse, *,
+            read_only: bool) -> None:
+    """Attach the warehouse file as the default database of ``con``, waiting for its lock.
+
+    A previous attachment (read-only, while staging) is detached first.
+    """
+    import duckdb
+
+    con.execute(f"USE {_SCRATCH}")
+    if con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?",
+                   [_ATTACHED]).fetchone()[0]:
+        con.execute(f"DETACH {_ATTACHED}")
+    mode = " (READ_ONLY)" if read_only else ""
     try:
-        return run.execute(quarantine=quarantine, rejects_path=rejects_path)
-    finally:
-        run.cleanup()
-        run.con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+        wait_for_lock(path, lambda: con.execute(
+            f"ATTACH {literal(str(path))} AS {_ATTACHED}{mode}"),
+            timeout=warehouse.lock_timeout, on_wait=warehouse.on_wait)
+    except duckdb.BinderException as error:
+        if "already attached" not in str(error):
+            raise
+        raise WarehouseError(
+            f"the warehouse {path} is open in this process through another Warehouse object; "
+            "close it (Warehouse.close) before loading.") from None
+    # `main.<table>` and current_database() now mean the warehouse; temp objects stay in temp.
+    con.execute(f"USE {_ATTACHED}")
 
 
 class _LoadRun:
     """The state of one load: staged tables and the DuckDB names to clean up afterwards."""
 
     def __init__(self, warehouse: Warehouse, source_dir: Path, mapping: Mapping,
-                 currency: str, as_of: datetime, keep_missing: bool) -> None:
+                 currency: str, as_of: datetime, keep_missing: bool, *,
+                 con: duckdb.DuckDBPyConnection, target: Path | None = None,
+                 on_step: Callable[[str], None] | None = None) -> None:
         self.warehouse = warehouse
-        self.con = warehouse.con.con
+        self.con = con
+        self.target = target
+        self.on_step = on_step
         self.source_dir = source_dir
         self.mapping = mapping
         self.currency = currency
@@ -223,6 +307,7 @@ class _LoadRun:
                     f"every load needs {', '.join(REQUIRED_TABLES)} (a later load may keep the "
                     "loaded ones with --keep-missing); add the file or name it in the mapping"))
         self._stage(sources)
+        self.step("checking every row")
         self._validate(kept)
         cascaded = self._cascade() if quarantine else 0
         self._raise_if_fatal(quarantine)
@@ -242,7 +327,7 @@ class _LoadRun:
         statements += self._rejects_statements()
         statements += self._log_statements(sources, counts, sum(rejects_by_table.values()),
                                            digest)
-        self.warehouse.execute_in_transaction(statements)
+        self.commit(statements)
         if rejects_path is not None and quarantine:
             self.con.execute(
                 f"COPY (SELECT table_name, file, row, reasons, record FROM {LOAD_REJECTS} "
@@ -261,6 +346,7 @@ class _LoadRun:
         self._register(f"{self.prefix}_values", pa.table(
             {n: pa.array([v[i] for v in values], pa.string()) for i, n in enumerate(names)}))
         for table, source in sources.items():
+            self.step(f"reading {source.name}")
             raw_name = f"{self.prefix}_raw_{table}"
             raw, problems = read_raw(self.con, source, raw_name)
             if raw is None:
@@ -424,6 +510,25 @@ class _LoadRun:
                  "loaded_at TIMESTAMP, as_of TIMESTAMP, source_dir VARCHAR, files VARCHAR, "
                  "content_hash VARCHAR, row_counts VARCHAR, rejected_rows BIGINT)"),
                 f"INSERT INTO main.{LOAD_LOG} SELECT * FROM {quote(name)}"]
+
+    def commit(self, statements: list[str]) -> None:
+        """Run the load's statements as one transaction in the warehouse, all or nothing.
+
+        A file warehouse is attached read-write only now, for this transaction (waiting, with a
+        message, while another process holds it); it stays attached for the rejects file, and
+        is released when the load's scratch connection closes.
+        """
+        self.step("writing the warehouse")
+        if self.target is None:
+            self.warehouse.execute_in_transaction(statements)
+            return
+        _attach(self.con, self.target, self.warehouse, read_only=False)
+        self.warehouse.execute_in_transaction(statements, con=self.con)
+
+    def step(self, what: str) -> None:
+        """Report progress (a file being read, the checks, the write) to ``on_step``."""
+        if self.on_step is not None:
+            self.on_step(what)
 
     # -- helpers -----------------------------------------------------------------------------
 
