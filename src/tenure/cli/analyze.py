@@ -110,7 +110,7 @@ def churn(
         raise InputError(f"--horizon must be a positive number of days (found {horizon}).")
     if lead_days < 0:
         raise InputError(f"--lead-days must be 0 or more days (found {lead_days}).")
-    config, warehouse = open_project(project)
+    config, warehouse = open_project(project, read_only=True)
     reach = lead_days + horizon
     with console.status("building the training set and analysing churn"), warehouse:
         observed = _as_of(warehouse, as_of)
@@ -167,7 +167,7 @@ def onboarding(
     from tenure.analysis.report import write_onboarding_report
 
     milestones = tuple(milestone) if milestone else DEFAULT_MILESTONES
-    config, warehouse = open_project(project)
+    config, warehouse = open_project(project, read_only=True)
     with console.status("analysing onboarding"), warehouse:
         events = warehouse.table("events")
         names = list(dict.fromkeys([*milestones, first_value]))
@@ -215,7 +215,7 @@ def trials(
     from tenure.analysis.trial_signals import trial_signals
     from tenure.cli.metrics import to_json
 
-    _, warehouse = open_project(project)
+    _, warehouse = open_project(project, read_only=True)
     with console.status("analysing trials"), warehouse:
         result = trial_signals(warehouse, first_days=first_days, n_bootstrap=bootstrap)
     table = Table(title="What predicts a purchase (ROC AUC on the later trials)",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -12,13 +15,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from tenure.cli.app import app
-from tenure.cli.common import ProjectOption, console, open_project
+from tenure.cli.common import ProjectOption, console, err_console, open_project
 from tenure.config import ProjectConfig
 from tenure.errors import InputError, ValidationError
 from tenure.warehouse import Warehouse
 from tenure.warehouse.load import LoadReport, load_directory
 
-__all__ = ["REJECTS_FILE", "load", "parse_as_of", "prepare_revenue_sql"]
+__all__ = ["REJECTS_FILE", "load", "load_progress", "parse_as_of", "prepare_revenue_sql"]
 
 #: Rejected rows of a quarantined load, in the project folder.
 REJECTS_FILE = "rejects.csv"
@@ -62,16 +65,41 @@ def load(
     config, warehouse = open_project(project)
     with warehouse:
         try:
-            report = load_directory(
-                warehouse, source_dir, mapping=mapping,
-                reporting_currency=config.reporting_currency, quarantine=quarantine,
-                as_of=parse_as_of(as_of) if as_of else None,
-                rejects_path=Path(project) / REJECTS_FILE, keep_missing=keep_missing)
+            with load_progress() as step:
+                report = load_directory(
+                    warehouse, source_dir, mapping=mapping,
+                    reporting_currency=config.reporting_currency, quarantine=quarantine,
+                    as_of=parse_as_of(as_of) if as_of else None,
+                    rejects_path=Path(project) / REJECTS_FILE, keep_missing=keep_missing,
+                    on_step=step)
         except ValidationError as exc:
             _print_problems(exc)
             raise typer.Exit(2) from None
         _print_report(report, Path(project))
-        prepare_revenue_sql(warehouse, config)
+    # The data is committed and the write lock released: the SQL is prepared as a reader, so
+    # other commands keep reading meanwhile.
+    _, reader = open_project(project, read_only=True)
+    with reader:
+        prepare_revenue_sql(reader, config)
+
+
+@contextlib.contextmanager
+def load_progress() -> Iterator[Callable[[str], None]]:
+    """Show a load's current step (the file being read, the checks, the write) on stderr.
+
+    On a terminal it is one live status line with the time spent on the load so far; when
+    stderr is not a terminal (a log, a pipe) each step is one line there, so the command's
+    standard output stays clean either way.
+    """
+    started = time.monotonic()
+    if not err_console.is_terminal:
+        yield lambda what: err_console.print(f"[dim]load: {escape(what)}[/]")
+        return
+    with err_console.status("load: starting") as status:
+        def step(what: str) -> None:
+            status.update(f"load: {escape(what)} ({time.monotonic() - started:.0f} s so far)")
+
+        yield step
 
 
 def prepare_revenue_sql(warehouse: Warehouse, config: ProjectConfig) -> None:

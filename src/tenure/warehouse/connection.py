@@ -7,8 +7,9 @@ The default engine is an embedded DuckDB file in the project folder. Any other I
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import ibis
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from ibis.backends import BaseBackend
 
-__all__ = ["DERIVED_FROM", "Warehouse"]
+__all__ = ["DERIVED_FROM", "LoadRecord", "Warehouse"]
 
 #: Table recording, per table written by :meth:`Warehouse.replace_tables` or
 #: :meth:`Warehouse.replace_snapshot_tables` (measures, scores, health, segments), the load it
@@ -36,6 +37,14 @@ _REFRESH = {
     "health_components": "tenure health score",
     "segments": "tenure segments",
 }
+
+
+class LoadRecord(NamedTuple):
+    """One row of ``load_log``: which load, when it ran, and the date its data describes."""
+
+    load_id: str
+    loaded_at: datetime
+    as_of: datetime | None
 
 
 class Warehouse:
@@ -128,6 +137,8 @@ class Warehouse:
 
     @property
     def is_duckdb(self) -> bool:
+        if self._con is None:  # a path: the DuckDB file (other engines come with their backend)
+            return True
         return self.con.name == "duckdb"
 
     def has_table(self, name: str) -> bool:
@@ -146,6 +157,14 @@ class Warehouse:
             if notice is not None:
                 self.on_stale(notice)
         return self.con.table(name)
+
+    def last_load(self) -> LoadRecord | None:
+        """The last load recorded in ``load_log`` (``None`` when none, or not on DuckDB)."""
+        if not self.is_duckdb or not self.has_table("load_log"):
+            return None
+        row = self.con.con.execute("SELECT load_id, loaded_at, as_of FROM load_log "
+                                   "ORDER BY loaded_at DESC LIMIT 1").fetchone()
+        return None if row is None else LoadRecord(*row)
 
     def staleness(self, name: str) -> str | None:
         """A one-line notice when derived table ``name`` predates the last load, else ``None``.
@@ -166,15 +185,14 @@ class Warehouse:
         made = raw.execute(
             f"SELECT load_id, loaded_at, computed_at FROM {DERIVED_FROM} WHERE table_name = ?",
             [name]).fetchone()
-        last = raw.execute("SELECT load_id, loaded_at FROM load_log "
-                           "ORDER BY loaded_at DESC LIMIT 1").fetchone()
-        if made is None or last is None or made[0] == last[0]:
+        last = self.last_load()
+        if made is None or last is None or made[0] == last.load_id:
             return None
         refresh = _REFRESH.get(name, "the command that computes it")
         return (f"{name} is stale: computed at {made[2]:%Y-%m-%d %H:%M} from the load of "
                 f"{made[1]:%Y-%m-%d %H:%M} (load {made[0][:8]}), but the data was loaded again "
-                f"at {last[1]:%Y-%m-%d %H:%M} (load {last[0][:8]}); run `{refresh}` to "
-                "refresh it.")
+                f"at {last.loaded_at:%Y-%m-%d %H:%M} (load {last.load_id[:8]}); run "
+                f"`{refresh}` to refresh it.")
 
     def _record_provenance(self, raw: object, names: Sequence[str]) -> None:
         """Inside the caller's transaction: tables ``names`` were computed from the last load.
