@@ -123,3 +123,15 @@ def test_an_error_keeps_a_long_path_whole_on_a_narrow_terminal(long_path, monkey
     err = capsys.readouterr().err
     assert f"the warehouse {long_path / 'warehouse.duckdb'} has no table 'subscriptions'" in err
     assert not (long_path / "warehouse.duckdb").exists()  # reading created nothing
+
+
+def test_load_shows_each_step_on_stderr_and_keeps_stdout_for_its_report(tmp_path):
+    project, exports = project_with_exports(tmp_path)
+    result = runner.invoke(app, ["load", str(exports), "--project", str(project),
+                                 "--as-of", "2024-06-30"])
+    assert result.exit_code == 0, result.output
+    steps = [line for line in result.stderr.splitlines() if line.startswith("load: ")]
+    assert steps == ["load: reading accounts.csv", "load: reading subscriptions.csv",
+                     "load: checking every row", "load: writing the warehouse"]
+    assert "load: " not in result.stdout
+    assert "Rows loaded" in result.stdout
