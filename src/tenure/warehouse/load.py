@@ -522,6 +522,9 @@ class _LoadRun:
         if self.target is None:
             self.warehouse.execute_in_transaction(statements)
             return
+        # The file's folder may be new (a `warehouse:` setting naming a subfolder); it is
+        # made only now that there is something to write.
+        self.target.parent.mkdir(parents=True, exist_ok=True)
         _attach(self.con, self.target, self.warehouse, read_only=False)
         self.warehouse.execute_in_transaction(statements, con=self.con)
 
