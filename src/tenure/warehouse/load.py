@@ -229,7 +229,10 @@ def _staging(warehouse: Warehouse) -> Iterator[tuple[duckdb.DuckDBPyConnection, 
 
     target = Path(warehouse.path)
     warehouse.close()
-    with tempfile.TemporaryDirectory(prefix="tenure-load-") as folder:
+    # Beside the warehouse when its folder exists: staged data spills to disk there, as it did
+    # when the load staged inside the warehouse, not to a possibly small system temp folder.
+    scratch = target.parent if target.parent.is_dir() else None
+    with tempfile.TemporaryDirectory(prefix=".tenure-load-", dir=scratch) as folder:
         con = duckdb.connect(str(Path(folder) / f"{_SCRATCH}.duckdb"))
         try:
             if target.exists():
