@@ -80,7 +80,9 @@ _TERMINAL_VIEWS: dict[MetricsTable, list[tuple[str, list[tuple[str, str]]]]] = {
 }
 
 FromOption = Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")]
-ToOption = Annotated[str | None, typer.Option("--to", help="Last month (included), YYYY-MM.")]
+ToOption = Annotated[str | None, typer.Option(
+    "--to", help="Last month (included), YYYY-MM (default: the month of the last load's as-of "
+    "date).")]
 
 
 def _period(first: str | None, last: str | None,
