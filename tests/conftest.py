@@ -84,7 +84,7 @@ def simulated_project(tmp_path_factory) -> Path:
     project = tmp_path_factory.mktemp("simulated_project")
     simulate(project / "data", accounts=150, months=18, seed=11)
     with Warehouse(project / "warehouse.duckdb") as wh:
-        # The export describes the 18 simulated months (2023-01 to 2024-06), not today: the
-        # default month range of `tenure metrics` runs to this as-of date.
-        load_directory(wh, project / "data", as_of=datetime(2024, 6, 30, 23, 59, 59))
+        # The export describes the 18 simulated months (2023-01 to 2024-06, up to midnight
+        # on 2024-07-01), not today: the default months of `tenure metrics` end with June.
+        load_directory(wh, project / "data", as_of=datetime(2024, 7, 1))
     return project

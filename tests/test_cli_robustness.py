@@ -132,6 +132,7 @@ def test_load_shows_each_step_on_stderr_and_keeps_stdout_for_its_report(tmp_path
     assert result.exit_code == 0, result.output
     steps = [line for line in result.stderr.splitlines() if line.startswith("load: ")]
     assert steps == ["load: reading accounts.csv", "load: reading subscriptions.csv",
-                     "load: checking every row", "load: writing the warehouse"]
+                     "load: checking every row", "load: preparing the tables",
+                     "load: writing the warehouse"]
     assert "load: " not in result.stdout
     assert "Rows loaded" in result.stdout

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -103,11 +103,16 @@ def _period(first: str | None, last: str | None,
 
 
 def _as_of_end(warehouse: Warehouse, start: date | None) -> date | None:
-    """The month after the last load's as-of date; ``None`` without a recorded load."""
+    """The month after the last load's as-of date; ``None`` without a recorded load.
+
+    The as-of date is an instant the data runs up to: one at midnight on the 1st (the end of
+    a simulated period, say) ends the months at the month before.
+    """
     last = warehouse.last_load()
     if last is None or last.as_of is None:
         return None
-    end = add_months(last.as_of.date().replace(day=1), 1)
+    final_day = (last.as_of - timedelta(microseconds=1)).date()
+    end = add_months(final_day.replace(day=1), 1)
     return end if start is None or end > start else None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -77,7 +77,7 @@ def demo(
         end = add_months(_SIMULATION_START, months)
         load_report = load_directory(
             warehouse, data, reporting_currency=config.reporting_currency,
-            as_of=datetime.combine(end, time()) - timedelta(seconds=1),
+            as_of=datetime.combine(end, time()),
         )
         console.print(load_report.summary() if hasattr(load_report, "summary") else load_report)
         # As `tenure load` does: the next `tenure metrics --by ...` on the demo compiles nothing.

@@ -201,6 +201,8 @@ def load_directory(
             run.con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
 
 
+#: A statement writing a loaded table (see ``_LoadRun._write_statement``): table, then query.
+_CREATE_AS = re.compile(r'CREATE OR REPLACE TABLE main\.("[^"]+") AS (SELECT .*)', re.DOTALL)
 #: Name the warehouse file is attached under in the staging connection.
 _ATTACHED = "tenure_warehouse"
 #: The scratch database of a load (its file ``staging.duckdb`` in a temporary folder).
@@ -521,15 +523,34 @@ class _LoadRun:
         message, while another process holds it); it stays attached for the rejects file, and
         is released when the load's scratch connection closes.
         """
-        self.step("writing the warehouse")
         if self.target is None:
+            self.step("writing the warehouse")
             self.warehouse.execute_in_transaction(statements)
             return
+        self.step("preparing the tables")
+        statements = [self._prepared(statement) for statement in statements]
+        self.step("writing the warehouse")
         # The file's folder may be new (a `warehouse:` setting naming a subfolder); it is
         # made only now that there is something to write.
         self.target.parent.mkdir(parents=True, exist_ok=True)
         _attach(self.con, self.target, self.warehouse, read_only=False)
         self.warehouse.execute_in_transaction(statements, con=self.con)
+
+    def _prepared(self, statement: str) -> str:
+        """A table-writing statement whose rows are computed now, in the scratch database.
+
+        The typed, converted, filtered rows of each loaded table become a temporary table
+        before the warehouse is opened read-write, so the transaction that holds it only
+        copies them. Other statements (the log, the rejects, drops) are returned unchanged.
+        """
+        match = _CREATE_AS.fullmatch(statement)
+        if match is None:
+            return statement
+        table, select = match.groups()
+        ready = f"{self.prefix}_ready_{len(self._temp_tables)}"
+        self.con.execute(f"CREATE TEMP TABLE {quote(ready)} AS {select}")
+        self._temp_tables.append(ready)
+        return f"CREATE OR REPLACE TABLE main.{table} AS SELECT * FROM {quote(ready)}"
 
     def step(self, what: str) -> None:
         """Report progress (a file being read, the checks, the write) to ``on_step``."""
