@@ -37,22 +37,28 @@ def project_with_exports(tmp_path: Path) -> tuple[Path, Path]:
     return project, exports
 
 
-def load(project: Path, exports: Path) -> None:
+def load(project: Path, exports: Path, as_of: str = "2024-06-30") -> None:
     result = runner.invoke(app, ["load", str(exports), "--project", str(project),
-                                 "--as-of", "2024-06-30"])
+                                 "--as-of", as_of])
     assert result.exit_code == 0, result.output
 
 
-def test_default_months_run_to_the_as_of_date_so_a_late_churn_shows(tmp_path):
+@pytest.mark.parametrize(("as_of", "last_month"), [
+    ("2024-06-30", "2024-06-01"),           # the end of June 30
+    ("2024-07-01T00:00:00", "2024-06-01"),  # midnight on July 1: nothing of July yet
+    ("2024-07-01T00:00:01", "2024-07-01"),
+])
+def test_default_months_run_to_the_as_of_date_so_a_late_churn_shows(tmp_path, as_of,
+                                                                    last_month):
     project, exports = project_with_exports(tmp_path)
-    load(project, exports)
+    load(project, exports, as_of)
     result = runner.invoke(app, ["metrics", "--project", str(project), "--format", "csv"])
     assert result.exit_code == 0, result.output
     rows = [line.split(",") for line in result.output.splitlines()]
     header = rows[0]
     months = {r[header.index("month")]: r for r in rows[1:]}
     assert min(months) == "2023-10-01"
-    assert max(months) == "2024-06-01"  # the month of --as-of 2024-06-30
+    assert max(months) == last_month
     april = months["2024-04-01"]
     assert april[header.index("churned_mrr")] in {"-1500.0", "-1500.00", "1500.0", "1500.00"}
     assert april[header.index("mrr")] in {"100.0", "100.00"}
