@@ -56,6 +56,21 @@ def test_a_derived_table_records_its_load_in_the_same_transaction(tmp_path):
         assert wh.staleness("measures_wide") is None  # recomputed: fresh again
 
 
+def test_a_table_read_stale_and_then_recomputed_is_not_reported(tmp_path):
+    told: list[str] = []
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        load_directory(wh, exports(tmp_path / "v1"), as_of=AS_OF)
+        wh.replace_tables({"measures_wide": pa.table({"account_id": ["A1"]}),
+                           "scores": pa.table({"account_id": ["A1"]})})
+        load_directory(wh, exports(tmp_path / "v2"), as_of=AS_OF)
+    with Warehouse(tmp_path / "w.duckdb", on_stale=told.append) as wh:
+        wh.table("measures_wide")  # read, then recomputed by the same command
+        wh.replace_tables({"measures_wide": pa.table({"account_id": ["A1", "A2"]})})
+        wh.table("scores")  # read and left stale
+    assert len(told) == 1
+    assert told[0].startswith("scores is stale: ")
+
+
 def test_a_command_reading_measures_after_a_new_load_says_they_are_stale(tmp_path):
     project = tmp_path / "project"
     project.mkdir()

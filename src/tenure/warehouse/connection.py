@@ -6,6 +6,7 @@ The default engine is an embedded DuckDB file in the project folder. Any other I
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -65,8 +66,9 @@ class Warehouse:
     on_wait
         Called once with a one-line message when the file is busy and the open waits.
     on_stale
-        Called once per table with a one-line message when :meth:`table` opens a derived table
-        computed from an earlier load than the last one (see :meth:`staleness`).
+        Called on :meth:`close`, once per table, with a one-line message for each derived
+        table :meth:`table` opened that was computed from an earlier load than the last one
+        and was not recomputed meanwhile (see :meth:`staleness`).
 
     Examples
     --------
@@ -86,6 +88,7 @@ class Warehouse:
         self.on_wait = on_wait
         self.on_stale = on_stale
         self._stale_told: set[str] = set()
+        self._stale_read: list[str] = []
 
     @classmethod
     def from_backend(cls, backend: BaseBackend) -> Warehouse:
@@ -153,10 +156,24 @@ class Warehouse:
             )
         if self.on_stale is not None and name not in self._stale_told:
             self._stale_told.add(name)
-            notice = self.staleness(name)
-            if notice is not None:
-                self.on_stale(notice)
+            if self.staleness(name) is not None:
+                self._stale_read.append(name)
         return self.con.table(name)
+
+    def _tell_stale(self) -> None:
+        """On close: name each stale table this object read that is still stale.
+
+        Told at the end, not when read, so a command that reads a table and then recomputes
+        it (``tenure measures`` keeping the history of ``measures``) says nothing.
+        """
+        pending, self._stale_read = self._stale_read, []
+        for name in pending:
+            # A notice must never replace the command's own error (a broken connection
+            # after Ctrl-C, say): a failure to ask is no notice.
+            with contextlib.suppress(Exception):
+                notice = self.staleness(name)
+                if notice is not None and self.on_stale is not None:
+                    self.on_stale(notice)
 
     def last_load(self) -> LoadRecord | None:
         """The last load recorded in ``load_log`` (``None`` when none, or not on DuckDB)."""
@@ -400,6 +417,7 @@ class Warehouse:
 
     def close(self) -> None:
         if self._con is not None:
+            self._tell_stale()
             self._con.disconnect()
             self._con = None
 
