@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -83,5 +84,7 @@ def simulated_project(tmp_path_factory) -> Path:
     project = tmp_path_factory.mktemp("simulated_project")
     simulate(project / "data", accounts=150, months=18, seed=11)
     with Warehouse(project / "warehouse.duckdb") as wh:
-        load_directory(wh, project / "data")
+        # The export describes the 18 simulated months (2023-01 to 2024-06, up to midnight
+        # on 2024-07-01), not today: the default months of `tenure metrics` end with June.
+        load_directory(wh, project / "data", as_of=datetime(2024, 7, 1))
     return project

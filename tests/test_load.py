@@ -124,9 +124,9 @@ def test_a_failure_during_the_write_leaves_the_warehouse_as_it_was(warehouse, tm
     before = snapshot(warehouse)
     real = WarehouseClass.execute_in_transaction
 
-    def fail_after_writing(self, statements):
+    def fail_after_writing(self, statements, **where):
         # every table has been replaced inside the transaction when this statement fails
-        real(self, [*statements, "SELECT error('disk full')"])
+        real(self, [*statements, "SELECT error('disk full')"], **where)
 
     monkeypatch.setattr(WarehouseClass, "execute_in_transaction", fail_after_writing)
     v2 = write_folder(tmp_path / "v2", {

@@ -187,6 +187,15 @@ class ProjectConfig(BaseModel):
         "warehouse.duckdb",
         description="DuckDB file holding the warehouse, relative to the project folder.",
     )
+    lock_timeout_seconds: float = Field(
+        60.0,
+        ge=0,
+        description=(
+            "How long a command waits for another tenure command (or a program holding the "
+            "warehouse open) to release the warehouse file before it stops with an error; 0 "
+            "gives up at once."
+        ),
+    )
     reporting_currency: str = Field(
         "USD",
         min_length=3,

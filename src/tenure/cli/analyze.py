@@ -111,7 +111,7 @@ def churn(
         raise InputError(f"--horizon must be a positive number of days (found {horizon}).")
     if lead_days < 0:
         raise InputError(f"--lead-days must be 0 or more days (found {lead_days}).")
-    config, warehouse = open_project(project)
+    config, warehouse = open_project(project, read_only=True)
     reach = lead_days + horizon
     with console.status("building the training set and analysing churn"), warehouse:
         end = resolve_data_end(warehouse, data_end)
@@ -170,7 +170,7 @@ def onboarding(
     from tenure.analysis.report import write_onboarding_report
 
     milestones = tuple(milestone) if milestone else DEFAULT_MILESTONES
-    config, warehouse = open_project(project)
+    config, warehouse = open_project(project, read_only=True)
     with console.status("analysing onboarding"), warehouse:
         events = warehouse.table("events")
         names = list(dict.fromkeys([*milestones, first_value]))
@@ -220,7 +220,7 @@ def trials(
     from tenure.analysis.trial_signals import trial_signals
     from tenure.cli.metrics import to_json
 
-    _, warehouse = open_project(project)
+    _, warehouse = open_project(project, read_only=True)
     with console.status("analysing trials"), warehouse:
         end = resolve_data_end(warehouse, data_end)
         result = trial_signals(warehouse, first_days=first_days, n_bootstrap=bootstrap,

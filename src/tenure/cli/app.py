@@ -2,7 +2,48 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import typer
+from typer.core import TyperGroup
+
+#: Exit status of a command stopped by Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED = 130
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Ctrl-C, as Python raises it or as DuckDB reports a query it stopped because of it
+    (``InterruptException``, or ``RuntimeError: Query interrupted`` from a result fetch)."""
+    import duckdb
+
+    if isinstance(exc, KeyboardInterrupt | duckdb.InterruptException):
+        return True
+    return isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
+
+
+class _TenureGroup(TyperGroup):
+    """The root command group: Ctrl-C in any command prints one line and exits 130."""
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if not is_interrupt(exc):
+                raise
+            _interrupted()
+        except KeyboardInterrupt:
+            _interrupted()
+        return None  # not reached: _interrupted raises
+
+
+def _interrupted() -> NoReturn:
+    from rich.console import Console
+
+    # Every write is one transaction (a load; a derived table with its provenance), so an
+    # interrupted command leaves the warehouse as it was.
+    Console(stderr=True, highlight=False).print("interrupted; nothing was written")
+    raise typer.Exit(INTERRUPTED) from None
+
 
 app = typer.Typer(
     name="tenure",
@@ -10,19 +51,26 @@ app = typer.Typer(
     "business.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=_TenureGroup,
 )
 
 
 def main() -> None:
-    """Entry point of the ``tenure`` script: Tenure's own errors print as one clear message."""
+    """Entry point of the ``tenure`` script: Tenure's own errors print as one clear message.
+
+    Errors print unwrapped (``soft_wrap``): a path in a message stays on one line, whatever
+    the terminal's width, so it can be copied.
+    """
     from rich.console import Console
+    from rich.markup import escape
 
     from tenure.errors import TenureError
 
     try:
         app()
     except TenureError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        Console(stderr=True, soft_wrap=True, highlight=False).print(
+            f"[bold red]error:[/] {escape(str(exc))}")
         raise SystemExit(2) from None
 
 

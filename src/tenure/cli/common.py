@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tenure.config import CONFIG_FILE, ProjectConfig, load_config
@@ -24,6 +25,8 @@ __all__ = [
     "TableOrJson",
     "check_project",
     "console",
+    "err_console",
+    "notice",
     "open_project",
     "parse_day",
     "parse_days",
@@ -31,7 +34,16 @@ __all__ = [
     "read_measures_wide",
 ]
 
-console = Console()
+#: Standard output. ``soft_wrap``: a line of text is never broken at the terminal's width, so
+#: a path in a message stays whole (and copyable); tables still fit the width.
+console = Console(soft_wrap=True)
+#: Standard error: errors, notices and progress, so piped output (csv, json) stays clean.
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def notice(message: str) -> None:
+    """One line on standard error, never wrapped: something skipped, stale or waited for."""
+    err_console.print(f"[yellow]note:[/] {escape(message)}")
 
 
 class TableOrJson(StrEnum):
@@ -53,17 +65,24 @@ ProjectOption = Annotated[
 ]
 
 
-def open_project(project: Path, *, require_warehouse: bool = True,
+def open_project(project: Path, *, read_only: bool = False, require_warehouse: bool = True,
                  ) -> tuple[ProjectConfig, Warehouse]:
     """Read the project's settings and open its warehouse (a DuckDB file inside the folder).
 
     The folder must exist and, unless ``require_warehouse`` is off (``tenure load``, which
     creates the warehouse), hold its warehouse file: a mistyped ``--project`` is refused before
     anything is created.
+
+    Commands that only read pass ``read_only``: they run beside each other and in a read-only
+    project, and read the last committed data. Either way, a warehouse another command holds
+    is waited for (one line says so) up to the ``lock_timeout_seconds`` setting, and a derived
+    table computed before the last load is named as stale in one line when it is read.
     """
     config = load_config(project)
     check_project(Path(project), config, require_warehouse=require_warehouse)
-    return config, Warehouse(Path(project) / config.warehouse)
+    return config, Warehouse(
+        Path(project) / config.warehouse, read_only=read_only,
+        lock_timeout=config.lock_timeout_seconds, on_wait=notice, on_stale=notice)
 
 
 def check_project(project: Path, config: ProjectConfig, *, require_warehouse: bool) -> None:

@@ -198,7 +198,7 @@ def backtest(
     horizons = sorted(set(horizon or [30, 90]))
     if horizons[0] < 1:
         raise InputError(f"--horizon must be a positive number of days (found {horizons[0]}).")
-    config, warehouse = open_project(project)
+    config, warehouse = open_project(project, read_only=True)
     cards = _cards(project, scorecard)
     with warehouse, _progress() as progress:
         task = progress.add_task("reading measures", total=len(cards) + 3)
@@ -285,7 +285,7 @@ def distribution(
 
     if months < 1 or top < 0:
         raise InputError("--months must be at least 1 and --top at least 0.")
-    _, warehouse = open_project(project)
+    _, warehouse = open_project(project, read_only=True)
     name = scorecard or project_scorecard(project)[0].name
     with warehouse, progress_console.status("reading health_history"):
         health = read_health_history(warehouse, name)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,13 +17,13 @@ from rich.table import Table
 
 from tenure.cli.app import app
 from tenure.cli.check import summarise_after_load
-from tenure.cli.common import ProjectOption, console, open_project
+from tenure.cli.common import ProjectOption, console, err_console, open_project
 from tenure.config import ProjectConfig
 from tenure.errors import InputError, ValidationError
 from tenure.warehouse import Warehouse
 from tenure.warehouse.load import LoadReport, load_directory
 
-__all__ = ["REJECTS_FILE", "load", "parse_as_of", "prepare_revenue_sql"]
+__all__ = ["REJECTS_FILE", "load", "load_progress", "parse_as_of", "prepare_revenue_sql"]
 
 #: Rejected rows of a quarantined load, in the project folder.
 REJECTS_FILE = "rejects.csv"
@@ -73,19 +74,24 @@ def load(
     config, warehouse = open_project(project, require_warehouse=False)
     with _removed_unless_loaded(Path(warehouse.path)) as outcome, warehouse:
         try:
-            report = load_directory(
-                warehouse, source_dir, mapping=mapping,
-                reporting_currency=config.reporting_currency, quarantine=quarantine,
-                as_of=when, rejects_path=Path(project) / REJECTS_FILE,
-                keep_missing=keep_missing, drop_missing=drop_missing,
-                allow_shrink=allow_shrink, max_shrink=config.load_max_shrink)
+            with load_progress() as step:
+                report = load_directory(
+                    warehouse, source_dir, mapping=mapping,
+                    reporting_currency=config.reporting_currency, quarantine=quarantine,
+                    as_of=when, rejects_path=Path(project) / REJECTS_FILE,
+                    keep_missing=keep_missing, drop_missing=drop_missing,
+                    allow_shrink=allow_shrink, max_shrink=config.load_max_shrink, on_step=step)
         except ValidationError as exc:
             _print_problems(exc)
             raise typer.Exit(2) from None
         outcome.loaded = True
         _print_report(report, Path(project))
-        prepare_revenue_sql(warehouse, config)
-        summarise_after_load(warehouse, config)
+    # The data is committed and the write lock released: the SQL is prepared and the data
+    # checked as a reader, so other commands keep reading meanwhile.
+    _, reader = open_project(project, read_only=True)
+    with reader:
+        prepare_revenue_sql(reader, config)
+        summarise_after_load(reader, config)
 
 
 @dataclass
@@ -117,6 +123,25 @@ def _removed_unless_loaded(path: Path) -> Iterator[_Outcome]:
             for folder in folders:  # innermost first
                 if folder.is_dir() and not any(folder.iterdir()):
                     folder.rmdir()
+
+
+@contextmanager
+def load_progress() -> Iterator[Callable[[str], None]]:
+    """Show a load's current step (the file being read, the checks, the write) on stderr.
+
+    On a terminal it is one live status line with the time spent on the load so far; when
+    stderr is not a terminal (a log, a pipe) each step is one line there, so the command's
+    standard output stays clean either way.
+    """
+    started = time.monotonic()
+    if not err_console.is_terminal:
+        yield lambda what: err_console.print(f"[dim]load: {escape(what)}[/]")
+        return
+    with err_console.status("load: starting") as status:
+        def step(what: str) -> None:
+            status.update(f"load: {escape(what)} ({time.monotonic() - started:.0f} s so far)")
+
+        yield step
 
 
 def prepare_revenue_sql(warehouse: Warehouse, config: ProjectConfig) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -12,12 +12,16 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tenure.cli.app import app
-from tenure.cli.common import ProjectOption, console, open_project
+from tenure.cli.common import ProjectOption, console, err_console, open_project
+from tenure.errors import InputError
 from tenure.metrics.period import MonthRange, add_months, parse_month
 from tenure.report.html import format_value
+from tenure.warehouse import Warehouse
+from tenure.warehouse.locking import read_only_reason
 
 __all__ = ["metrics", "report", "to_json"]
 
@@ -76,15 +80,51 @@ _TERMINAL_VIEWS: dict[MetricsTable, list[tuple[str, list[tuple[str, str]]]]] = {
 }
 
 FromOption = Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")]
-ToOption = Annotated[str | None, typer.Option("--to", help="Last month (included), YYYY-MM.")]
+ToOption = Annotated[str | None, typer.Option(
+    "--to", help="Last month (included), YYYY-MM (default: the month of the last load's as-of "
+    "date).")]
 
 
-def _period(first: str | None, last: str | None) -> tuple[date | None, date | None]:
+def _period(first: str | None, last: str | None,
+            warehouse: Warehouse | None = None) -> tuple[date | None, date | None]:
+    """``--from``/``--to`` as ``[start, end)`` month starts.
+
+    Without ``--to`` the range runs to the month of the last load's as-of date (the date the
+    export describes), not to the last start or cancellation in the data: a line that ends
+    after those (a churn at the end of its paid service) still shows.
+    """
     start = parse_month(first, setting="--from") if first else None
     end = add_months(parse_month(last, setting="--to"), 1) if last else None
+    if end is None and warehouse is not None:
+        end = _as_of_end(warehouse, start)
     if start and end:
         MonthRange(start, end)  # validates the order, with a message naming both options
     return start, end
+
+
+def _as_of_end(warehouse: Warehouse, start: date | None) -> date | None:
+    """The month after the last load's as-of date; ``None`` without a recorded load.
+
+    The as-of date is an instant the data runs up to: one at midnight on the 1st (the end of
+    a simulated period, say) ends the months at the month before.
+    """
+    last = warehouse.last_load()
+    if last is None or last.as_of is None:
+        return None
+    final_day = (last.as_of - timedelta(microseconds=1)).date()
+    end = add_months(final_day.replace(day=1), 1)
+    return end if start is None or end > start else None
+
+
+def _check_writable_output(path: Path, option: str) -> None:
+    """Before minutes of work: refuse an output file that cannot be written, naming it."""
+    folder = path.parent if str(path.parent) else Path(".")
+    reason = read_only_reason(path)
+    if not folder.is_dir():
+        reason = f"the folder {folder} does not exist"
+    if reason is not None:
+        raise InputError(f"cannot write {path}: {reason}; pass {option} with a file in a "
+                         "writable folder.")
 
 
 def _json_value(value: object) -> object:
@@ -172,9 +212,11 @@ def metrics(
     """Revenue metrics by month: MRR, movements, churn, retention, unit economics, cohorts."""
     from tenure.metrics.revenue import revenue_metrics
 
-    config, warehouse = open_project(project)
-    start, end = _period(first, last)
+    config, warehouse = open_project(project, read_only=True)
+    if output is not None:
+        _check_writable_output(output, "--output")
     with warehouse:
+        start, end = _period(first, last, warehouse)
         result = revenue_metrics(
             warehouse, start=start, end=end, definitions=config.definitions, by=by,
             include_accounts=which is MetricsTable.accounts,
@@ -199,7 +241,7 @@ def metrics(
     text = df.to_csv(index=False) if fmt is OutputFormat.csv else to_json(df)
     if output:
         output.write_text(text)
-        console.print(f"wrote {len(df)} rows to {output}")
+        console.print(f"wrote {len(df)} rows to {escape(str(output))}", highlight=False)
     else:
         typer.echo(text, nl=False)
 
@@ -219,10 +261,16 @@ def report(
     from tenure.metrics.revenue import revenue_metrics
     from tenure.report import write_revenue_report
 
-    config, warehouse = open_project(project)
-    start, end = _period(first, last)
-    with console.status("computing revenue metrics"), warehouse:
+    config, warehouse = open_project(project, read_only=True)
+    target = output or Path(project) / "report.html"
+    _check_writable_output(target, "--output")
+    with err_console.status("computing revenue metrics"), warehouse:
+        start, end = _period(first, last, warehouse)
         result = revenue_metrics(warehouse, start=start, end=end, definitions=config.definitions)
         quality = checked_or_noted(warehouse, config, after="the report leaves its section out")
-    path = write_revenue_report(result, output or Path(project) / "report.html", quality=quality)
-    console.print(f"wrote report to [bold]{path}[/]")
+    try:
+        path = write_revenue_report(result, target, quality=quality)
+    except OSError as error:
+        raise InputError(f"cannot write the report to {target} ({error.strerror}); pass "
+                         "--output with a file in a writable folder.") from None
+    console.print(f"wrote report to [bold]{escape(str(path))}[/]")

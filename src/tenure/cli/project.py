@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,9 @@ from tenure.cli.common import ProjectOption, console, open_project
 from tenure.config import CONFIG_FILE, render_default_config
 
 __all__ = ["demo", "init"]
+
+#: First month of the demo business.
+_SIMULATION_START = date(2023, 1, 1)
 
 
 def _write_config(project: Path, *, force: bool) -> Path:
@@ -54,6 +58,7 @@ def demo(
     from tenure.cli.models import score, train
     from tenure.cli.segments import segments
     from tenure.cli.worklist import accounts as worklist
+    from tenure.metrics.period import add_months
     from tenure.simulate import simulate
     from tenure.warehouse.load import load_directory
 
@@ -61,16 +66,19 @@ def demo(
     _write_config(project, force=False)
     data = project / "data"
     console.rule("1. simulate the demo business")
-    simulate(data, accounts=accounts, months=months, seed=seed)
+    simulate(data, accounts=accounts, months=months, seed=seed, start=_SIMULATION_START)
     console.print(f"wrote the demo business's files to {data}")
 
     console.rule("2. load it into the warehouse")
     config, warehouse = open_project(project, require_warehouse=False)
     with warehouse:
-        # the demo's folder holds only what the demo wrote: a new run replaces it whole
+        # The export describes the business up to the end of the simulated months (not
+        # today): metrics and reports then end with the simulation's last month. The demo's
+        # folder holds only what the demo wrote: a new run replaces it whole.
+        end = add_months(_SIMULATION_START, months)
         load_report = load_directory(
             warehouse, data, reporting_currency=config.reporting_currency,
-            allow_shrink=True, drop_missing=True,
+            as_of=datetime.combine(end, time()), allow_shrink=True, drop_missing=True,
         )
         console.print(load_report.summary() if hasattr(load_report, "summary") else load_report)
         # As `tenure load` does: the next `tenure metrics --by ...` on the demo compiles nothing.

@@ -56,7 +56,7 @@ def accounts(
     reasons, filterable by rep, tier and stage."""
     from tenure.worklist import worklist
 
-    _, warehouse = open_project(project)
+    _, warehouse = open_project(project, read_only=True)
     with warehouse:
         rows = worklist(warehouse, as_of=parse_day(as_of, "--as-of"), rep=rep, tier=tier,
                         stage=stage, min_risk=min_risk, limit=limit or None,
@@ -100,7 +100,7 @@ def account(
     """One account: scores and reasons, risk and health trend, MRR, recent activity."""
     from tenure.worklist import account_view
 
-    _, warehouse = open_project(project)
+    _, warehouse = open_project(project, read_only=True)
     with warehouse:
         view = account_view(warehouse, account_id, as_of=parse_day(as_of, "--as-of"))
     s = view.summary

@@ -17,14 +17,18 @@ it (its file is absent) stops unless confirmed (``allow_shrink``, ``drop_missing
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
+import tempfile
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -55,7 +59,11 @@ from tenure.sources.sql import (
 )
 from tenure.sources.staging import StagedTable, stage_table
 from tenure.warehouse.connection import Warehouse
+from tenure.warehouse.locking import wait_for_lock
 from tenure.warehouse.replacement import DEFAULT_MAX_SHRINK, ReplacementPolicy, replacement_problems
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = [
     "EXAMPLES_PER_RULE",
@@ -144,6 +152,7 @@ def load_directory(
     drop_missing: bool = False,
     allow_shrink: bool = False,
     max_shrink: float = DEFAULT_MAX_SHRINK,
+    on_step: Callable[[str], None] | None = None,
 ) -> LoadReport:
     """Validate the exports in ``source_dir`` and load them into ``warehouse`` atomically.
 
@@ -175,6 +184,9 @@ def load_directory(
         accounts; without it, such a load stops.
     max_shrink
         Share of a loaded table's rows (or accounts) a load may remove unconfirmed.
+    on_step
+        Called with a short description of each step (a file being read, the checks, the
+        write), for progress display.
 
     Raises
     ------
@@ -199,6 +211,7 @@ def load_directory(
                          "set reporting_currency in tenure.yaml to e.g. USD.")
     if not warehouse.is_duckdb:
         raise WarehouseError("tenure load writes to the DuckDB warehouse; load there first.")
+    warehouse.check_writable(mode=False)  # before minutes of staging, not after
     if keep_missing and drop_missing:
         raise InputError("--keep-missing and --drop-missing ask for opposite things; pass one.")
     policy = ReplacementPolicy(allow_shrink=allow_shrink, drop_missing=drop_missing,
@@ -212,16 +225,88 @@ def load_directory(
         as_of = datetime.now(UTC)
     if as_of.tzinfo is not None:
         as_of = as_of.astimezone(UTC).replace(tzinfo=None)
-    run = _LoadRun(warehouse, source_dir, mapping, reporting_currency, as_of, keep_missing,
-                   policy=policy)
-    # DuckDB draws progress bars for long scans; they would garble the command's own output.
-    progress = run.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]
-    run.con.execute("SET enable_progress_bar = false")
+    with _staging(warehouse) as (con, target):
+        run = _LoadRun(warehouse, source_dir, mapping, reporting_currency, as_of, keep_missing,
+                       con=con, target=target, on_step=on_step,
+                       policy=policy)
+        # DuckDB draws progress bars for long scans; they would garble the command's own output.
+        progress = run.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]
+        run.con.execute("SET enable_progress_bar = false")
+        try:
+            return run.execute(quarantine=quarantine, rejects_path=rejects_path)
+        finally:
+            run.cleanup()
+            run.con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+
+
+#: A statement writing a loaded table (see ``_LoadRun._write_statement``): table, then query.
+_CREATE_AS = re.compile(r'CREATE OR REPLACE TABLE main\.("[^"]+") AS (SELECT .*)', re.DOTALL)
+#: Name the warehouse file is attached under in the staging connection.
+_ATTACHED = "tenure_warehouse"
+#: The scratch database of a load (its file ``staging.duckdb`` in a temporary folder).
+_SCRATCH = "staging"
+
+
+@contextlib.contextmanager
+def _staging(warehouse: Warehouse) -> Iterator[tuple[duckdb.DuckDBPyConnection, Path | None]]:
+    """The connection a load stages and validates on, and the warehouse file it writes to.
+
+    A file warehouse is not held while the exports are read and checked (minutes on a large
+    business): staging happens in a scratch DuckDB database in a temporary folder, with the
+    warehouse attached read-only (other commands keep reading it; a read-only attach is only
+    refused while another process writes, and then the load waits for it). The file is
+    attached read-write only for the final transaction (:meth:`_LoadRun.commit`). The
+    warehouse object's own connection is closed first: DuckDB refuses to attach a file this
+    process already has open, and the next use of the object reopens it.
+
+    An in-memory warehouse (tests, doctests) is staged on its own connection, as it cannot be
+    attached from another one; ``target`` is then ``None``.
+    """
+    if warehouse.path == ":memory:":
+        yield warehouse.con.con, None
+        return
+    import duckdb
+
+    target = Path(warehouse.path)
+    warehouse.close()
+    # Beside the warehouse when its folder exists: staged data spills to disk there, as it did
+    # when the load staged inside the warehouse, not to a possibly small system temp folder.
+    scratch = target.parent if target.parent.is_dir() else None
+    with tempfile.TemporaryDirectory(prefix=".tenure-load-", dir=scratch) as folder:
+        con = duckdb.connect(str(Path(folder) / f"{_SCRATCH}.duckdb"))
+        try:
+            if target.exists():
+                _attach(con, target, warehouse, read_only=True)
+            yield con, target
+        finally:
+            con.close()
+
+
+def _attach(con: duckdb.DuckDBPyConnection, path: Path, warehouse: Warehouse, *,
+            read_only: bool) -> None:
+    """Attach the warehouse file as the default database of ``con``, waiting for its lock.
+
+    A previous attachment (read-only, while staging) is detached first.
+    """
+    import duckdb
+
+    con.execute(f"USE {_SCRATCH}")
+    if con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?",
+                   [_ATTACHED]).fetchone()[0]:
+        con.execute(f"DETACH {_ATTACHED}")
+    mode = " (READ_ONLY)" if read_only else ""
     try:
-        return run.execute(quarantine=quarantine, rejects_path=rejects_path)
-    finally:
-        run.cleanup()
-        run.con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+        wait_for_lock(path, lambda: con.execute(
+            f"ATTACH {literal(str(path))} AS {_ATTACHED}{mode}"),
+            timeout=warehouse.lock_timeout, on_wait=warehouse.on_wait)
+    except duckdb.BinderException as error:
+        if "already attached" not in str(error):
+            raise
+        raise WarehouseError(
+            f"the warehouse {path} is open in this process through another Warehouse object; "
+            "close it (Warehouse.close) before loading.") from None
+    # `main.<table>` and current_database() now mean the warehouse; temp objects stay in temp.
+    con.execute(f"USE {_ATTACHED}")
 
 
 class _LoadRun:
@@ -229,9 +314,13 @@ class _LoadRun:
 
     def __init__(self, warehouse: Warehouse, source_dir: Path, mapping: Mapping,
                  currency: str, as_of: datetime, keep_missing: bool, *,
+                 con: duckdb.DuckDBPyConnection, target: Path | None = None,
+                 on_step: Callable[[str], None] | None = None,
                  policy: ReplacementPolicy | None = None) -> None:
         self.warehouse = warehouse
-        self.con = warehouse.con.con
+        self.con = con
+        self.target = target
+        self.on_step = on_step
         self.source_dir = source_dir
         self.mapping = mapping
         self.currency = currency
@@ -266,6 +355,7 @@ class _LoadRun:
                     "loaded ones with --keep-missing); add the file or name it in the mapping"))
         self._stage(sources)
         self._fill_missing_values(kept)
+        self.step("checking every row")
         self._validate(kept)
         cascaded = self._cascade() if quarantine else 0
         self._guard_replacements(existing, sources, quarantine)
@@ -287,7 +377,7 @@ class _LoadRun:
         statements += self._rejects_statements()
         statements += self._log_statements(sources, counts, sum(rejects_by_table.values()),
                                            digest)
-        self.warehouse.execute_in_transaction(statements)
+        self.commit(statements)
         if rejects_path is not None and quarantine:
             self.con.execute(
                 f"COPY (SELECT table_name, file, row, reasons, record FROM {LOAD_REJECTS} "
@@ -306,6 +396,7 @@ class _LoadRun:
         self._register(f"{self.prefix}_values", pa.table(
             {n: pa.array([v[i] for v in values], pa.string()) for i, n in enumerate(names)}))
         for table, source in sources.items():
+            self.step(f"reading {source.name}")
             raw_name = f"{self.prefix}_raw_{table}"
             raw, problems = read_raw(self.con, source, raw_name)
             if raw is None:
@@ -563,6 +654,47 @@ class _LoadRun:
                  "loaded_at TIMESTAMP, as_of TIMESTAMP, source_dir VARCHAR, files VARCHAR, "
                  "content_hash VARCHAR, row_counts VARCHAR, rejected_rows BIGINT)"),
                 f"INSERT INTO main.{LOAD_LOG} SELECT * FROM {quote(name)}"]
+
+    def commit(self, statements: list[str]) -> None:
+        """Run the load's statements as one transaction in the warehouse, all or nothing.
+
+        A file warehouse is attached read-write only now, for this transaction (waiting, with a
+        message, while another process holds it); it stays attached for the rejects file, and
+        is released when the load's scratch connection closes.
+        """
+        if self.target is None:
+            self.step("writing the warehouse")
+            self.warehouse.execute_in_transaction(statements)
+            return
+        self.step("preparing the tables")
+        statements = [self._prepared(statement) for statement in statements]
+        self.step("writing the warehouse")
+        # The file's folder may be new (a `warehouse:` setting naming a subfolder); it is
+        # made only now that there is something to write.
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        _attach(self.con, self.target, self.warehouse, read_only=False)
+        self.warehouse.execute_in_transaction(statements, con=self.con)
+
+    def _prepared(self, statement: str) -> str:
+        """A table-writing statement whose rows are computed now, in the scratch database.
+
+        The typed, converted, filtered rows of each loaded table become a temporary table
+        before the warehouse is opened read-write, so the transaction that holds it only
+        copies them. Other statements (the log, the rejects, drops) are returned unchanged.
+        """
+        match = _CREATE_AS.fullmatch(statement)
+        if match is None:
+            return statement
+        table, select = match.groups()
+        ready = f"{self.prefix}_ready_{len(self._temp_tables)}"
+        self.con.execute(f"CREATE TEMP TABLE {quote(ready)} AS {select}")
+        self._temp_tables.append(ready)
+        return f"CREATE OR REPLACE TABLE main.{table} AS SELECT * FROM {quote(ready)}"
+
+    def step(self, what: str) -> None:
+        """Report progress (a file being read, the checks, the write) to ``on_step``."""
+        if self.on_step is not None:
+            self.on_step(what)
 
     # -- helpers -----------------------------------------------------------------------------
 
