@@ -127,7 +127,8 @@ def test_an_error_keeps_a_long_path_whole_on_a_narrow_terminal(long_path, monkey
         main()
     assert stopped.value.code == 2
     err = capsys.readouterr().err
-    assert f"the warehouse {long_path / 'warehouse.duckdb'} has no table 'subscriptions'" in err
+    assert (f"{long_path} has no warehouse yet ({long_path / 'warehouse.duckdb'}); load your "
+            f"data first: `tenure load DIR --project {long_path}`") in err
     assert not (long_path / "warehouse.duckdb").exists()  # reading created nothing
 
 
