@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tenure.cli.app import app
+from tenure.metrics.revenue import revenue_metrics
 from tenure.quality import CheckName, CheckStatus, check_warehouse
 from tenure.warehouse import Warehouse
 from tenure.warehouse.load import load_directory
@@ -47,8 +48,8 @@ A14,2024-01-01,active
 # add-on, cancelled with it (the annual term running that day sets the limit: fine). A9 flagged
 # churned but paying 100; A10 flagged active but ended Apr 1. A11 jumps 10 -> 500 on basic in
 # March (+490); A13's 20x jump is an upgrade to enterprise (not counted). A12's 1,500 line
-# ends Jun 20, after the default range (which ends with 2024-04, the month of the last start):
-# the hidden churn.
+# ends Jun 20, after the month of the last start (2024-04): a default range ending there would
+# hide that churn; it runs to the load's as-of month (2024-06), so nothing is cut off.
 SUBSCRIPTIONS = """\
 subscription_id,account_id,plan,mrr,billing_period_months,start_date,end_date,cancelled_at
 L1,A1,basic,100.00,1,2024-01-01,,
@@ -159,12 +160,8 @@ def test_each_planted_problem_is_found_with_its_count_and_mrr(planted):
             for e in jumps.examples] == [
         ("A11", date(2024, 3, 1), "basic", Decimal("10.00"), Decimal("500.00"))]
 
-    cut = report.result(CheckName.range_cuts_off_churn)
-    assert (cut.status, cut.count, cut.mrr) == (CheckStatus.found, 1, Decimal("1500.00"))
-    assert [(e["account_id"], e["end_date"]) for e in cut.examples] == [
-        ("A12", date(2024, 6, 20))]
-    assert "2024-04" in cut.summary
-    assert "--to 2024-06" in cut.fix
+    # The default months run to the load's as-of month, so A12's churn in June is in them.
+    assert report.result(CheckName.range_cuts_off_churn).status is CheckStatus.clean
 
     # A dozen accounts with one 10 -> 500 jump keep NRR well under 200%.
     assert report.result(CheckName.implausible_retention).status is CheckStatus.clean
@@ -218,6 +215,30 @@ def test_a_minimal_export_skips_what_it_lacks_with_reasons(tmp_path):
                                      "`tenure check` for details")
 
 
+def test_default_months_show_the_churn_after_the_last_start(planted):
+    """A12's 1,500 line ends on 2024-06-20, two months after the last start (2024-04): the
+    default months of revenue_metrics run to the load's as-of month (2024-06), so June's churn
+    is 1,500.00 (before, they ended with 2024-04 and it was hidden)."""
+    with Warehouse(planted / "warehouse.duckdb") as wh:
+        monthly = revenue_metrics(wh).monthly
+    assert str(monthly["month"].iloc[-1])[:7] == "2024-06"
+    june = monthly[monthly["month"].astype(str).str.startswith("2024-06")].iloc[0]
+    assert june["churned_mrr"] == Decimal("-1500.00")
+
+
+def test_a_warehouse_without_a_load_record_flags_the_cut_off_churn(planted):
+    """Tables written without `tenure load` (no load_log, so no as-of date): the default months
+    end with the last start (2024-04), and the check names the churn they hide."""
+    with Warehouse(planted / "warehouse.duckdb") as wh:
+        wh.con.raw_sql("DROP TABLE load_log")
+        cut = check_warehouse(wh).result(CheckName.range_cuts_off_churn)
+    assert (cut.status, cut.count, cut.mrr) == (CheckStatus.found, 1, Decimal("1500.00"))
+    assert [(e["account_id"], e["end_date"]) for e in cut.examples] == [
+        ("A12", date(2024, 6, 20))]
+    assert "2024-04" in cut.summary
+    assert "--to 2024-06" in cut.fix
+
+
 def test_check_command_prints_findings_and_json_and_exits_0(planted):
     runner = CliRunner()
     result = runner.invoke(app, ["check", "--project", str(planted), "--format", "json"])
@@ -226,7 +247,7 @@ def test_check_command_prints_findings_and_json_and_exits_0(planted):
     found = {r["check"]: (r["count"], r["mrr"]) for r in data["results"]
              if r["status"] == "found"}
     assert found["stacked_lines"] == (1, "450.00")
-    assert found["range_cuts_off_churn"] == (1, "1500.00")
+    assert "range_cuts_off_churn" not in found
     table = runner.invoke(app, ["check", "--project", str(planted)])
     assert table.exit_code == 0, table.output
     assert "stacked lines" in table.output
@@ -240,10 +261,10 @@ def test_load_ends_with_the_data_check_in_one_line(tmp_path):
                                       "--as-of", "2024-06-30"])
     assert result.exit_code == 0, result.output
     last = result.output.strip().splitlines()[-1]
-    assert last.startswith("data check: 7 finding(s) (activity before sign-up: 1 account, "
+    assert last.startswith("data check: 6 finding(s) (activity before sign-up: 1 account, "
                            "3 rows; ")
     assert "stacked lines: 1 account, +450.00 USD MRR" in last
-    assert "churn after the default range: 1 line, 1,500.00 USD MRR after 2024-04" in last
+    assert "churn after the default range" not in last
     assert last.endswith("run `tenure check` for details")
 
 
@@ -252,7 +273,7 @@ def test_report_shows_the_findings_in_a_section(planted):
     assert result.exit_code == 0, result.output
     html = (planted / "report.html").read_text()
     section = html[html.index('<h2 id="data-quality">'):html.index("<h2>Monthly metrics</h2>")]
-    assert "7 finding(s)" in section
+    assert "6 finding(s)" in section
     assert "adding 450.00 USD MRR" in section
     assert "<td>L4b</td>" in section
     assert "stacked_lines" in section

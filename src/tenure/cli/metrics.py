@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -18,7 +18,7 @@ from rich.table import Table
 from tenure.cli.app import app
 from tenure.cli.common import ProjectOption, console, err_console, open_project
 from tenure.errors import InputError
-from tenure.metrics.period import MonthRange, add_months, parse_month
+from tenure.metrics.period import MonthRange, add_months, as_of_month_end, parse_month
 from tenure.report.html import format_value
 from tenure.warehouse import Warehouse
 from tenure.warehouse.locking import read_only_reason
@@ -96,24 +96,10 @@ def _period(first: str | None, last: str | None,
     start = parse_month(first, setting="--from") if first else None
     end = add_months(parse_month(last, setting="--to"), 1) if last else None
     if end is None and warehouse is not None:
-        end = _as_of_end(warehouse, start)
+        end = as_of_month_end(warehouse, start)
     if start and end:
         MonthRange(start, end)  # validates the order, with a message naming both options
     return start, end
-
-
-def _as_of_end(warehouse: Warehouse, start: date | None) -> date | None:
-    """The month after the last load's as-of date; ``None`` without a recorded load.
-
-    The as-of date is an instant the data runs up to: one at midnight on the 1st (the end of
-    a simulated period, say) ends the months at the month before.
-    """
-    last = warehouse.last_load()
-    if last is None or last.as_of is None:
-        return None
-    final_day = (last.as_of - timedelta(microseconds=1)).date()
-    end = add_months(final_day.replace(day=1), 1)
-    return end if start is None or end > start else None
 
 
 def _check_writable_output(path: Path, option: str) -> None:

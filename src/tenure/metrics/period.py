@@ -6,12 +6,16 @@ Every range is half-open by month, ``[start, end)``, with ``start`` and ``end`` 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 
 from tenure.errors import InputError, WarehouseError
+
+if TYPE_CHECKING:
+    from tenure.warehouse import Warehouse
 
 __all__ = [
     "MonthBound",
@@ -106,6 +110,23 @@ def data_month_range(subscriptions: ibis.Table) -> MonthRange:
     the data holds); later ``end_date`` values are scheduled ends of prepaid terms, not history.
     """
     return month_range_of_bounds(data_bounds(subscriptions).to_pyarrow().to_pylist()[0])
+
+
+def as_of_month_end(warehouse: Warehouse, start: date | None = None) -> date | None:
+    """The month after the last load's as-of date, where ``tenure metrics`` and ``tenure
+    report`` end when given no ``--to``; ``None`` without a recorded load (or when it would not
+    come after ``start``).
+
+    The as-of date is the day the export describes, so a line that ends after the last start or
+    cancellation (a churn at the end of its paid service) still shows. An as-of at midnight on
+    the 1st (the end of a simulated period, say) ends the months at the month before.
+    """
+    last = warehouse.last_load()
+    if last is None or last.as_of is None:
+        return None
+    final_day = (last.as_of - timedelta(microseconds=1)).date()
+    end = add_months(final_day.replace(day=1), 1)
+    return end if start is None or end > start else None
 
 
 def data_bounds(subscriptions: ibis.Table) -> ibis.Table:

@@ -31,7 +31,13 @@ from tenure.config import RevenueDefinitions
 from tenure.metrics._queries import PlanKey, QueryRunner, read_schemas
 from tenure.metrics.cohorts import cohort_retention
 from tenure.metrics.mrr import ACCOUNT_ATTRIBUTES, account_months
-from tenure.metrics.period import MonthRange, add_months, data_bounds, month_range_of_bounds
+from tenure.metrics.period import (
+    MonthRange,
+    add_months,
+    as_of_month_end,
+    data_bounds,
+    month_range_of_bounds,
+)
 from tenure.metrics.retention import retention_by_month
 from tenure.metrics.trials import trial_metrics
 from tenure.metrics.unit_economics import unit_economics_by_month
@@ -113,7 +119,10 @@ def revenue_metrics(
         Where the canonical tables live (DuckDB file, or any Ibis backend via
         ``Warehouse.from_backend``).
     start, end
-        Month starts; default to the months the subscription data covers.
+        Month starts, ``[start, end)``. ``start`` defaults to the first month of the data;
+        ``end`` to the month after the last load's as-of date (the day the export describes,
+        :func:`~tenure.metrics.period.as_of_month_end`), or to the month after the last start or
+        cancellation when that is later or no load is recorded.
     definitions
         Customer definitions (see ``docs/settings.md``); defaults to ``RevenueDefinitions()``.
     by
@@ -145,7 +154,9 @@ def revenue_metrics(
             run.fetch("recorded", lambda: _any_conversion(source("trials")))[0][0].as_py()
         )
     covered = month_range_of_bounds(bounds.to_pylist()[0])
-    period = MonthRange(start or covered.start, end or covered.end)
+    if end is None:  # to the day the export describes, so a churn after the last start shows
+        end = max(covered.end, as_of_month_end(warehouse) or covered.end)
+    period = MonthRange(start or covered.start, end)
     # The twelve months before the range are included so trailing-twelve-month retention is
     # right.
     history_start = min(covered.start, add_months(period.start, -12))

@@ -19,7 +19,13 @@ import ibis
 import ibis.expr.types as ir
 
 from tenure.config import RevenueDefinitions
-from tenure.metrics.period import MonthRange, add_months, data_month_range, month_start
+from tenure.metrics.period import (
+    MonthRange,
+    add_months,
+    as_of_month_end,
+    data_month_range,
+    month_start,
+)
 from tenure.quality.findings import CheckResult, QualityReport, counted, format_money
 from tenure.quality.scope import DataScope, MissingData, as_day, first_rows
 from tenure.quality.vocabulary import CheckName, CheckStatus
@@ -396,17 +402,18 @@ def churn_flag_disagrees(run: _Run) -> CheckResult:
 # --- metric values ------------------------------------------------------------------------
 
 
-def _default_range(subscriptions: ir.Table) -> MonthRange:
-    """The month range ``tenure metrics`` takes when given none (see
-    :func:`~tenure.metrics.period.data_month_range`), also for a table without ``cancelled_at``.
-
-    It must stay the range :func:`~tenure.metrics.revenue.revenue_metrics` defaults to: when
-    that default runs to the load's as-of day (issue 11), this follows it, and
-    ``range_cuts_off_churn`` then finds nothing on data whose churn it used to hide.
+def _default_range(warehouse: Warehouse, subscriptions: ir.Table) -> MonthRange:
+    """The month range ``tenure metrics`` takes when given none, also for a table without
+    ``cancelled_at``: from the data's first month to the month of the last load's as-of date
+    (:func:`~tenure.metrics.period.as_of_month_end`), or, with no load recorded, to the month
+    after the last start or cancellation, as :func:`~tenure.metrics.revenue.revenue_metrics`
+    takes it.
     """
     if "cancelled_at" not in subscriptions.columns:
         subscriptions = subscriptions.mutate(cancelled_at=ibis.null("date"))
-    return data_month_range(subscriptions)
+    covered = data_month_range(subscriptions)
+    end = as_of_month_end(warehouse, covered.start)
+    return covered if end is None else MonthRange(covered.start, max(end, covered.end))
 
 
 def _account_months(run: _Run, purpose: str) -> ir.Table:
@@ -416,7 +423,7 @@ def _account_months(run: _Run, purpose: str) -> ir.Table:
 
     subs = run.scope.need("subscriptions", "account_id", "plan", "mrr", "start_date",
                           purpose=purpose)
-    covered = _default_range(subs)
+    covered = _default_range(run.scope.warehouse, subs)
     end = covered.end
     if run.scope.last_day is not None:
         end = max(end, add_months(month_start(run.scope.last_day), 1))
@@ -498,7 +505,7 @@ def range_cuts_off_churn(run: _Run) -> CheckResult:
     scope = run.scope
     lines = scope.paid_lines("churn after the default month range")
     # The range `tenure metrics` takes when given none (from all lines, as it does).
-    default = _default_range(scope.warehouse.con.table("subscriptions"))
+    default = _default_range(scope.warehouse, scope.warehouse.con.table("subscriptions"))
     last_month = add_months(default.end, -1)
     if scope.last_day is None or scope.last_day < default.end or "end_date" not in lines.columns:
         return _clean(check, "lines")
