@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from handmade import CHURNERS, SHAPES, write_export
+from handmade import SHAPES, write_export
 from tenure.cli.app import app
 from tenure.errors import TenureError
 from tenure.warehouse import Warehouse
@@ -200,3 +200,47 @@ def test_every_command_on_every_shape(projects: Projects, shape: str, command: s
     assert outcome.exit_code == expect.exit_code, outcome.text
     for words in expect.says:
         assert words in outcome.text, outcome.text
+
+
+# The defects the matrix found, each on the smallest warehouse that shows it.
+
+
+def _warehouse(tmp_path: Path, **tables: list[dict[str, object]]) -> Warehouse:
+    """A warehouse holding ``tables``, each given as rows (an empty list: an empty table
+    whose columns are those of ``schema`` below)."""
+    import pyarrow as pa
+
+    schema = {
+        "trials": pa.schema([("account_id", pa.string()), ("started_at", pa.date32()),
+                             ("ends_at", pa.date32()), ("converted_at", pa.date32())]),
+    }
+    warehouse = Warehouse(tmp_path / "warehouse.duckdb")
+    warehouse.replace_tables({
+        name: pa.Table.from_pylist(rows) if rows else schema[name].empty_table()
+        for name, rows in tables.items()
+    })
+    return warehouse
+
+
+def _line(sub: str, account: str, start: str, end: str | None = None, *, plan: str = "basic",
+          mrr: str = "100.00", is_trial: bool = False) -> dict[str, object]:
+    from datetime import date
+    from decimal import Decimal
+
+    return {"subscription_id": sub, "account_id": account, "plan": plan, "mrr": Decimal(mrr),
+            "start_date": date.fromisoformat(start),
+            "end_date": date.fromisoformat(end) if end else None,
+            "cancelled_at": None, "is_trial": is_trial}
+
+
+def test_data_end_when_no_line_was_cancelled_and_the_trials_table_is_empty(tmp_path: Path):
+    """Regression: the latest ``cancelled_at`` of lines none of which was cancelled, and the
+    latest start of an empty trials table, came back as NaT and ``max`` could not compare it
+    (``TypeError: Cannot compare NaT with datetime.date``)."""
+    from datetime import date
+
+    from tenure.measures.asof import data_end
+
+    lines = [_line("S1", "A", "2024-01-01"), _line("S2", "B", "2024-03-05")]
+    with _warehouse(tmp_path, subscriptions=lines, trials=[]) as warehouse:
+        assert data_end(warehouse) == date(2024, 3, 6)

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from tenure.errors import InputError, WarehouseError
 from tenure.warehouse import Warehouse
@@ -28,7 +29,9 @@ _RECORDED = (
 
 
 def _as_date(value: object) -> date | None:
-    if value is None:
+    # The latest of no dated value (an empty table, a column of nulls) comes back as None or
+    # as pandas' NaT, which is not a date and cannot be compared with one.
+    if value is None or pd.isna(value):
         return None
     if hasattr(value, "date") and callable(value.date):
         return value.date()
