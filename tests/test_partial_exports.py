@@ -244,3 +244,23 @@ def test_data_end_when_no_line_was_cancelled_and_the_trials_table_is_empty(tmp_p
     lines = [_line("S1", "A", "2024-01-01"), _line("S2", "B", "2024-03-05")]
     with _warehouse(tmp_path, subscriptions=lines, trials=[]) as warehouse:
         assert data_end(warehouse) == date(2024, 3, 6)
+
+
+def test_overlapping_trial_lines_without_a_trials_table_count_an_account_once(tmp_path: Path):
+    """Regression: with no trials table the trial population was a union of one table, which
+    ``distinct=True`` does not deduplicate, so an account with two overlapping free trial lines
+    was measured twice at a date (and ``tenure measures`` could not pivot its measures)."""
+    from datetime import date
+
+    from tenure.measures.asof import cutoffs_table
+    from tenure.measures.population import population
+
+    lines = [_line("T1", "A", "2024-01-01", "2024-02-01", plan="trial", mrr="0.00",
+                   is_trial=True),
+             _line("T2", "A", "2024-01-05", "2024-02-01", plan="add-on trial", mrr="0.00",
+                   is_trial=True),
+             _line("S1", "B", "2024-01-01")]
+    with _warehouse(tmp_path, subscriptions=lines) as warehouse:
+        rows = population(warehouse, cutoffs_table([date(2024, 1, 15)])).to_pandas()
+    assert sorted(zip(rows["account_id"], rows["is_trial"], strict=True)) == [
+        ("A", True), ("B", False)]
