@@ -6,11 +6,11 @@ it), so a reader can check any number a test asserts. The base business:
 * twenty accounts ``A01``..``A20``, signed up on the first of a month from January to June 2024
   (``A01`` in January, ``A02`` in February, ... six apart), each with one paid line of
   ``100 + 10 * n`` a month from its sign-up day;
-* three churners: ``A03``, ``A08`` and ``A13`` asked to cancel on the 15th of a month in early 2025
-  and their service ended on the first of the next month;
-* data up to 30 June 2025: weekly use by two users per account (``u1`` logs in every week, ``u2``
-  most weeks) and onboarding milestones in the first weeks; churners go quiet two months before
-  they ask to cancel;
+* three churners: ``A03``, ``A08`` and ``A13`` asked to cancel on the 15th of September, October
+  and November 2024 and their service ended on the first of the next month;
+* data up to 31 December 2024: weekly use by two users per account (``u1`` logs in every week,
+  ``u2`` most weeks) and onboarding milestones in the first weeks; churners go quiet two months
+  before they ask to cancel;
 * a trial of fourteen days before each sign-up (the odd accounts bought, plus four extra trials
   that never bought), a few tickets, NPS answers, cancellation reasons and monthly spend.
 
@@ -32,13 +32,13 @@ __all__ = ["CHURNERS", "SHAPES", "Business", "base_business", "write_export"]
 Rows = tuple[tuple[str, ...], list[tuple[object, ...]]]
 
 #: The end of the data: the last day anything is recorded.
-LAST_DAY = date(2025, 6, 30)
+LAST_DAY = date(2024, 12, 31)
 
 #: Churners: account -> (day it asked to cancel, first day without service).
 CHURNERS = {
-    "A03": (date(2025, 1, 15), date(2025, 2, 1)),
-    "A08": (date(2025, 2, 15), date(2025, 3, 1)),
-    "A13": (date(2025, 3, 15), date(2025, 4, 1)),
+    "A03": (date(2024, 9, 15), date(2024, 10, 1)),
+    "A08": (date(2024, 10, 15), date(2024, 11, 1)),
+    "A13": (date(2024, 11, 15), date(2024, 12, 1)),
 }
 
 
@@ -105,7 +105,7 @@ def _weeks(first: date, last: date) -> list[date]:
 
 
 def base_business(churners: dict[str, tuple[date, date]] = CHURNERS) -> Business:
-    """Twenty accounts, three churners (``churners``), eighteen months: every table Tenure
+    """Twenty accounts, three churners (``churners``), a year: every table Tenure
     reads."""
     accounts = [
         (a, f"Company {a}", datetime.combine(_signed_up(n), datetime.min.time()),
@@ -146,6 +146,13 @@ def base_business(churners: dict[str, tuple[date, date]] = CHURNERS) -> Business
         first = datetime.combine(start, datetime.min.time()) + timedelta(hours=10)
         events += [(a, "u1", "integration_setup", first + timedelta(days=1)),
                    (a, "u1", "invite_user", first + timedelta(days=2 + n % 5))]
+    # Use during the trials: a login on each trial's second day, and a report on its third in
+    # the trials of engineers (accounts A01, A05, A09, A13, A17 and prospects P3, P4).
+    for account, started, _ends, _converted, role in trials:
+        at = datetime.combine(started, datetime.min.time()) + timedelta(days=1, hours=9)
+        events.append((account, "u1", "login", at))
+        if role == "engineer":
+            events.append((account, "u1", "create_report", at + timedelta(days=1)))
     tickets = [
         (f"T{i}", a, datetime(2024, m, 10, 9), datetime(2024, m, 12, 9), p, s)
         for i, (a, m, p, s) in enumerate([("A03", 9, "high", 2), ("A08", 10, "urgent", 1),
@@ -204,22 +211,22 @@ def overlapping_lines() -> Business:
 
 
 def one_month() -> Business:
-    """A business that started exporting a month ago: June 2025 only, nobody has left yet."""
+    """A business that started exporting a month ago: December 2024 only, nobody has left."""
     business = base_business().without("trials", "cancellations", "spend")
     tables = dict(business.tables)
     columns, accounts = tables["accounts"]
     tables["accounts"] = (columns, [
-        (a[0], a[1], datetime(2025, 6, 1 + n % 5), *a[3:]) for n, a in enumerate(accounts)
+        (a[0], a[1], datetime(2024, 12, 1 + n % 5), *a[3:]) for n, a in enumerate(accounts)
         if a[0].startswith("A")])
     columns, rows = tables["subscriptions"]
     tables["subscriptions"] = (columns, [
-        (*row[:4], date(2025, 6, 1 + n % 5), None, None) for n, row in enumerate(rows)])
+        (*row[:4], date(2024, 12, 1 + n % 5), None, None) for n, row in enumerate(rows)])
     columns, events = tables["events"]
     tables["events"] = (columns, [
-        e for e in events if e[3] >= datetime(2025, 6, 6) and e[0] not in CHURNERS])
+        e for e in events if e[3] >= datetime(2024, 12, 6) and e[0] not in CHURNERS])
     for name, stamp in (("tickets", 2), ("survey_responses", 5)):
         columns, rows = tables[name]
-        tables[name] = (columns, [(*r[:stamp], datetime(2025, 6, 20), *r[stamp + 1:])
+        tables[name] = (columns, [(*r[:stamp], datetime(2024, 12, 20), *r[stamp + 1:])
                                   for r in rows])
     columns, rows = tables["tickets"]
     tables["tickets"] = (columns, [(*r[:3], None, *r[4:]) for r in rows])

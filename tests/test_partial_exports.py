@@ -116,12 +116,12 @@ EXPECTED: dict[str, dict[str, Expect]] = {
     "one_month": {
         "analyze churn": impossible("training set is empty", "more history"),
         "analyze trials": NO_TRIALS,
-        "train": impossible("no model", "more history"),
+        "train": impossible("no model could be trained", "longer history"),
         "score": impossible("no trained model", "tenure train"),
         "accounts": impossible("no scores", "tenure train"),
         "account": impossible("no scores", "tenure train"),
     },
-    "no_churn": {"analyze churn": impossible("no account churned")},
+    "no_churn": {"analyze churn": impossible("none of the", "churned", "no account churned")},
     "overlapping_lines": {"analyze trials": NO_TRIALS},
 }
 

@@ -226,6 +226,10 @@ def trials(
         table.add_row(str(r.features), f"{r.train_trials:,}", f"{r.test_trials:,}",
                       "-" if r.roc_auc != r.roc_auc else f"{r.roc_auc:.3f}")
     console.print(table)
+    for r in result.models.itertuples():
+        if r.note:
+            console.print(f"[yellow]no ROC AUC for {r.features}[/]: {r.note}.",
+                          highlight=False, soft_wrap=True)
     answers = Table(title="Form answers whose purchase rate differs (FDR-corrected)",
                     title_justify="left", header_style="bold")
     for label in ("question", "answer", "trials", "bought", "rest"):

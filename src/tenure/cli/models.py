@@ -103,34 +103,50 @@ def train(
     ] = 90,
 ) -> None:
     """Fit the churn, expansion, conversion and advocacy models on the stored measures, pick
-    each by a time-ordered backtest, and keep them in PROJECT/models."""
+    each by a time-ordered backtest, and keep them in PROJECT/models.
+
+    A model the data cannot train (no NPS answers, no trials, a single outcome) is skipped with
+    one line saying why and what would let it train; the others are trained and reported. The
+    command fails only when no model could be trained."""
     from tenure.models import OUTCOME_MODELS, churn_events, features_and_labels, training_set
-    from tenure.models.store import save_model
+    from tenure.models.store import save_model, stored_kinds
+    from tenure.models.trainable import missing_data, missing_outcomes
 
     kinds = _kinds(models)
     settings, warehouse = open_project(project)
     results: dict[str, dict[str, Any]] = {}
+    skipped: dict[str, str] = {}
     with warehouse, progress_bar() as progress:
         wide = read_measures_wide(warehouse)
         task = progress.add_task("training", total=2 * len(kinds))
         for kind in kinds:
             progress.update(task, description=f"{kind}: training set")
+            missing = missing_data(warehouse, kind.value, wide)
+            if missing:
+                skipped[kind.value] = missing
+                progress.advance(task, 2)
+                continue
             frame = training_set(warehouse, horizons=(horizon,), measures=wide, kind=kind.value,
                                  definitions=settings.definitions)
             progress.advance(task)
             progress.update(task, description=f"{kind}: backtest and fit ({len(frame):,} rows)")
             X, y = features_and_labels(frame, kind.value, horizon)
-            if len(set(y)) < 2:
-                console.print(f"[yellow]skipped {kind}[/]: every one of its {len(y):,} rows has "
-                              "the same outcome, so there is nothing to learn yet")
+            missing = missing_outcomes(kind.value, horizon, y)
+            if missing:
+                skipped[kind.value] = missing
                 progress.advance(task)
                 continue
             model = OUTCOME_MODELS[kind.value](horizon_days=horizon)
-            if kind is ModelKind.churn:
-                # The churn dates judge the alert: how early it fires before each request.
-                model.fit(X, y, churns=churn_events(frame))
-            else:
-                model.fit(X, y)
+            try:
+                if kind is ModelKind.churn:
+                    # The churn dates judge the alert: how early it fires before each request.
+                    model.fit(X, y, churns=churn_events(frame))
+                else:
+                    model.fit(X, y)
+            except InputError as error:  # data the model cannot learn from, said in words
+                skipped[kind.value] = str(error).rstrip(".")
+                progress.advance(task)
+                continue
             meta = {
                 "horizon_days": horizon,
                 "chosen": getattr(model, "chosen_", None),
@@ -148,8 +164,17 @@ def train(
         for meta in results.values():
             for line in _alert_lines(meta):
                 console.print(line)
-        console.print(f"kept in [bold]{Path(project) / 'models'}[/]; next: "
-                      f"`tenure score --project {project}`")
+    if not results:
+        raise InputError("no model could be trained: "
+                         + "; ".join(f"{kind}: {reason}" for kind, reason in skipped.items())
+                         + ".")
+    earlier = set(stored_kinds(Path(project)))
+    for kind, reason in skipped.items():
+        kept = (f" (the {kind} model trained earlier stays in use)" if kind in earlier else "")
+        console.print(f"[yellow]skipped {kind}[/]: {reason}{kept}.", highlight=False,
+                      soft_wrap=True)
+    console.print(f"kept {', '.join(results)} in [bold]{Path(project) / 'models'}[/]; next: "
+                  f"`tenure score --project {project}`", soft_wrap=True)
 
 
 @app.command("score")
