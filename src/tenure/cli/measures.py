@@ -43,6 +43,7 @@ def measures(
         project_measures_config,
         wide_measures,
     )
+    from tenure.measures.sources import missing_sources
 
     settings, warehouse = open_project(project)
     config = (
@@ -71,9 +72,27 @@ def measures(
             {"measures": tidy, "measures_wide": pa.Table.from_pandas(wide, preserve_index=False)}
         )
         progress.advance(task)
+        missing = missing_sources(warehouse, config)
     dates = sorted(set(wide["as_of_date"]))
     console.print(
         f"wrote {tidy.num_rows:,} rows to [bold]measures[/] and {len(wide):,} to "
         f"[bold]measures_wide[/]: {len(config.measures)} measures, {len(dates)} as-of dates"
         + (f" from {dates[0]} to {dates[-1]}" if dates else "")
     )
+    _print_missing(missing)
+
+
+def _print_missing(missing: dict[str, list[str]]) -> None:
+    """One line per source the export lacks: the measures it leaves empty and how to fill them."""
+    for source, names in missing.items():
+        if source == "events.user_id":
+            console.print(f"[yellow]note:[/] {len(names)} measure(s) count no user, since no "
+                          f"event has a user_id: {', '.join(names)}; add a user id column to "
+                          "the events export (or map one to user_id in the mapping file) and "
+                          "run `tenure load`, then `tenure measures`.", highlight=False,
+                          soft_wrap=True)
+        else:
+            console.print(f"[yellow]note:[/] {len(names)} measure(s) left empty, since the "
+                          f"warehouse has no {source} table: {', '.join(names)}; add "
+                          f"{source}.csv (or .parquet) to the export and run `tenure load`, then "
+                          "`tenure measures`.", highlight=False, soft_wrap=True)
