@@ -10,7 +10,7 @@ data, and :data:`EXPECTED` says which, with the words its message must hold.
 
 The revenue SQL warm-up that ``tenure load`` runs after loading is replaced by a no-op in these
 projects: it only fills a cache beside the warehouse (and never fails a load), and compiling it
-for every shape would cost more than the whole matrix.
+for every shape would cost more than the whole matrix. DuckDB runs on one thread (tiny tables).
 """
 
 from __future__ import annotations
@@ -186,11 +186,18 @@ def _load_with_null_user_ids(shape: str, project: Path, root: Path) -> None:
 
 @pytest.fixture(scope="module")
 def projects(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Projects]:
+    import ibis
+
     from tenure.metrics import revenue
 
+    connect = ibis.duckdb.connect
     with pytest.MonkeyPatch.context() as patch:
         # Only a cache of compiled SQL (see the module's docstring).
         patch.setattr(revenue, "warm_sql_cache", lambda *args, **kwargs: None)
+        # Tables of tens of rows gain nothing from DuckDB's thread pool, and on a busy machine
+        # its threads wait on each other: one thread halves the matrix's time. Same results.
+        patch.setattr(ibis.duckdb, "connect", lambda *args, **kwargs: connect(
+            *args, **{"threads": 1, **kwargs}))
         yield Projects(tmp_path_factory.mktemp("partial-exports"))
 
 
