@@ -112,6 +112,11 @@ def account(
               ("advocacy", s.get("advocacy")), ("conversion", s.get("conversion"))]
     console.print("  ".join(f"[bold]{k}[/] {_cell(v, 'share')}" for k, v in scores
                             if v is not None and v == v))
+    if not view.scored:
+        console.print(f"[yellow]no scores yet[/]: churn risk, its reasons and the trend need "
+                      f"trained models; run `tenure train --project {project}` and then "
+                      "`tenure score` (train says what the data lacks when it cannot).",
+                      highlight=False, soft_wrap=True)
     if s.get("mrr_at_risk") is not None:
         console.print(f"[bold]MRR at risk[/] {s['mrr_at_risk']:,.2f} at {view.as_of_date}")
     if s.get("churn_reasons"):
