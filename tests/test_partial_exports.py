@@ -110,6 +110,8 @@ EXPECTED: dict[str, dict[str, Expect]] = {
                                    "add events.csv (or .parquet) to the export"),
         "analyze onboarding": NO_EVENTS,
         "analyze trials": NO_TRIALS,
+        "health score": works_but_says("0 green, 0 yellow, 0 red", "have no health score",
+                                       "active_days_28d", "nps_score", "tenure measures"),
         "train": works_but_says("skipped advocacy", "survey_responses", "skipped conversion",
                                 "trials"),
     },
