@@ -136,7 +136,11 @@ EXPECTED: dict[str, dict[str, Expect]] = {
         "account": works_but_says("Company A01", "MRR 110", "no scores yet", "tenure train",
                                   "login"),
     },
-    "no_churn": {"analyze churn": impossible("none of the", "churned", "no account churned")},
+    "no_churn": {
+        "analyze churn": impossible("none of the", "churned", "no account churned"),
+        "train": works_but_says("skipped churn: none of its", "churned within 90 days"),
+        "accounts": works_but_says("no account has a churn risk", "tenure train"),
+    },
     "overlapping_lines": {"analyze trials": NO_TRIALS},
 }
 

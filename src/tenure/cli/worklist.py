@@ -89,6 +89,10 @@ def accounts(
                       highlight=False)
     total = sum((v for v in rows["mrr_at_risk"] if v is not None), Decimal(0))
     console.print(f"{len(rows):,} account(s) shown; MRR at risk among them {total:,.2f}")
+    if len(rows) and rows["churn_risk"].isna().all():
+        console.print("[yellow]note:[/] no account has a churn risk, since the scores hold no "
+                      "churn model (`tenure train` says why it skipped it); the accounts are "
+                      "listed by id.", highlight=False, soft_wrap=True)
 
 
 @app.command("account")
