@@ -96,7 +96,7 @@ def impossible(*words: str) -> Expect:
 
 
 NO_EVENTS = impossible("no table 'events'", "events.csv")
-NO_TRIALS = impossible("no trials", "trials")
+NO_TRIALS = impossible("no trials table", "add trials.csv", "tenure load")
 #: A model skipped for want of a table names the table and how to load it.
 SKIPS_ADVOCACY = works_but_says("skipped advocacy", "survey_responses", "tenure load")
 SKIPS_CONVERSION = works_but_says("skipped conversion", "trials")

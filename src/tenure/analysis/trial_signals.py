@@ -53,8 +53,10 @@ def trial_rows(warehouse: Warehouse, *, first_days: int = 7) -> tuple[pd.DataFra
         columns named in the two lists.
     """
     if not warehouse.has_table("trials"):
-        raise WarehouseError("the warehouse has no trials table; load a trials file (see "
-                             "docs/data-model.md) to analyse trial conversion.")
+        raise WarehouseError("the warehouse has no trials table, so there is no trial to "
+                             "analyse; add trials.csv (account_id, started_at, ends_at, "
+                             "converted_at; see docs/data-model.md) to the export and run "
+                             "`tenure load`.")
     trials = warehouse.table("trials")
     frame = trials.to_pandas()
     frame["account_id"] = frame["account_id"].astype(str)
