@@ -103,7 +103,7 @@ SKIPS_CONVERSION = works_but_says("skipped conversion", "trials")
 
 #: Departures from "works, nothing to say", per shape and command.
 EXPECTED: dict[str, dict[str, Expect]] = {
-    "full": {},
+    "full": {"analyze churn": works_but_says("churned within 30 days", "--bootstrap 0")},
     "accounts_and_subscriptions_only": {
         "measures": works_but_says("left empty, since the warehouse has no events table",
                                    "no tickets table", "no survey_responses table",

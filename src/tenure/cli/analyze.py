@@ -138,8 +138,14 @@ def churn(
               else f"churned within {horizon} days")
     console.print(f"{analysis.observations:,} account snapshots, "
                   f"{analysis.churn_rate:.1%} {within}. Top drivers:")
-    for sentence in analysis.effects.loc[analysis.effects["significant"], "sentence"].head(5):
+    drivers = analysis.effects.loc[analysis.effects["significant"], "sentence"].head(5)
+    for sentence in drivers:
         console.print(f"  • {sentence}", highlight=False)
+    if drivers.empty:
+        why = ("--bootstrap 0 computes no intervals, so none is judged significant" if not
+               bootstrap else "none is significant with this many snapshots and churns")
+        console.print(f"  {why}; the report still shows every measure's churn rates and "
+                      "effects.", highlight=False)
     console.print(f"wrote [bold]{html}[/] and [bold]{json_file}[/]")
 
 
