@@ -391,3 +391,25 @@ def test_overlapping_trial_lines_without_a_trials_table_count_an_account_once(tm
         rows = population(warehouse, cutoffs_table([date(2024, 1, 15)])).to_pandas()
     assert sorted(zip(rows["account_id"], rows["is_trial"], strict=True)) == [
         ("A", True), ("B", False)]
+
+
+def test_trial_signals_when_no_trial_used_the_product_in_its_first_days(tmp_path: Path):
+    """Regression: when no trial has an event in its first days every behaviour is 0, and the
+    first-week regression failed the whole command ("X has no measure or attribute that
+    varies"); now that feature set gets no AUC and a note, the answers are still analysed."""
+    from datetime import date, datetime, timedelta
+
+    from tenure.analysis.trial_signals import trial_signals
+
+    trials = [{"account_id": f"T{n}", "started_at": date(2024, 1, 1) + timedelta(days=7 * n),
+               "ends_at": date(2024, 1, 15) + timedelta(days=7 * n),
+               "converted_at": date(2024, 1, 15) + timedelta(days=7 * n) if n % 2 else None,
+               "signup_role": ("founder", "engineer")[n % 2]} for n in range(12)]
+    events = [{"account_id": "T1", "user_id": "u1", "event_name": "login",
+               "occurred_at": datetime(2024, 12, 1, 9)}]
+    with _warehouse(tmp_path, trials=trials, events=events) as warehouse:
+        result = trial_signals(warehouse, n_bootstrap=0)
+    models = result.models.set_index("features")
+    assert models.loc["first_week", "roc_auc"] != models.loc["first_week", "roc_auc"]  # NaN
+    assert "product use in the first 7 days is the same" in models.loc["first_week", "note"]
+    assert models.loc["answers", "roc_auc"] == pytest.approx(1.0)
