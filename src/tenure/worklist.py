@@ -187,6 +187,8 @@ class AccountView:
     activity: pd.DataFrame = field(repr=False)
     tickets: pd.DataFrame = field(repr=False)
     nps: dict[str, object] | None = None
+    #: False when the project has no scores yet: no risk, reasons or trend, the rest is shown.
+    scored: bool = True
 
 
 def _midnight(day: date) -> datetime:
@@ -198,23 +200,35 @@ def account_view(warehouse: Warehouse, account_id: str, *, as_of: date | None = 
     """One account: its latest scores and reasons, trends and recent activity.
 
     ``history`` is how many score (and health) snapshots up to ``as_of`` the trends keep.
+    Without scores (no model could be trained yet) the view still holds the account, its MRR
+    and plan from the stored measures, tier and stage, and its recent activity, at ``as_of``
+    or the latest as-of date of the measures; ``scored`` is then false.
     """
-    day = _pick_snapshot(warehouse, as_of)
+    scored = warehouse.has_table("scores") and bool(snapshot_dates(warehouse))
+    day = _pick_snapshot(warehouse, as_of) if scored else _unscored_day(warehouse, as_of)
     accounts = warehouse.table("accounts")
     found = accounts.filter(accounts.account_id.cast("string") == account_id).to_pandas()
     if found.empty:
         raise InputError(f"no account {account_id!r} in the warehouse; `tenure accounts` lists "
                          "the scored accounts and their ids.")
-    scores = _scores(warehouse)
-    trend = (scores.filter((scores.account_id.cast("string") == account_id)
-                           & (scores.as_of_date <= day))
-             .order_by(ibis.desc("as_of_date")).limit(history).to_pandas()
-             .sort_values("as_of_date").reset_index(drop=True))
-    if trend.empty:
-        raise InputError(f"account {account_id!r} has no score on or before {day}; it was not "
-                         "active then (scores cover paid accounts and trials).")
     summary: dict[str, object] = {k: v for k, v in found.iloc[0].items() if pd.notna(v)}
-    summary.update(trend.iloc[-1].to_dict())
+    trend = pd.DataFrame({"as_of_date": [], "mrr": [], "churn_risk": [], "expansion": []})
+    if scored:
+        scores = _scores(warehouse)
+        trend = (scores.filter((scores.account_id.cast("string") == account_id)
+                               & (scores.as_of_date <= day))
+                 .order_by(ibis.desc("as_of_date")).limit(history).to_pandas()
+                 .sort_values("as_of_date").reset_index(drop=True))
+        if trend.empty:
+            raise InputError(f"account {account_id!r} has no score on or before {day}; it was "
+                             "not active then (scores cover paid accounts and trials).")
+        summary.update(trend.iloc[-1].to_dict())
+    else:
+        measured = _latest_before(warehouse, "measures_wide", day, ["mrr", "plan"])
+        if measured is not None:
+            mine = measured[measured["account_id"] == account_id]
+            if not mine.empty:
+                summary.update(mine.iloc[0].drop("account_id").dropna().to_dict())
     segments = _latest_before(warehouse, "segments", day, ["tier", "stage"])
     if segments is not None:
         mine = segments[segments["account_id"] == account_id]
@@ -253,4 +267,18 @@ def account_view(warehouse: Warehouse, account_id: str, *, as_of: date | None = 
         if not latest.empty:
             nps = {k: v for k, v in latest.iloc[0].items() if pd.notna(v)}
     return AccountView(account_id=account_id, as_of_date=day, summary=summary, scores=trend,
-                       health=health, activity=activity, tickets=tickets, nps=nps)
+                       health=health, activity=activity, tickets=tickets, nps=nps, scored=scored)
+
+
+def _unscored_day(warehouse: Warehouse, as_of: date | None) -> date:
+    """The date an account is shown at when nothing is scored: ``as_of``, else the latest as-of
+    date of the stored measures, else the first day without data."""
+    if as_of is not None:
+        return as_of
+    if warehouse.has_table("measures_wide"):
+        latest = warehouse.table("measures_wide").as_of_date.max().execute()
+        if latest is not None and pd.notna(latest):
+            return pd.Timestamp(latest).date()
+    from tenure.measures.asof import data_end
+
+    return data_end(warehouse)

@@ -166,6 +166,15 @@ def analyze_churn(
         # Disjoint outcome windows: each churn counts once (see spaced_snapshots).
         known = spaced_snapshots(known, min_gap_days=gap).reset_index(drop=True)
     y = outcome_series(known, outcome)
+    if y.nunique() < 2:
+        # A business with no churn yet (or a window where every account left) has nothing to
+        # compare churners with; say so rather than fail inside a model.
+        which = "every one" if bool(y.iloc[0]) else "none"
+        raise InputError(
+            f"{which} of the {len(y):,} account snapshots churned ({outcome!r} is "
+            f"{bool(y.iloc[0])} on every row), so no account churned to compare with the others; "
+            "analyse again once the loaded history holds both churned accounts (subscription "
+            "lines with an end_date) and accounts that stayed, or use another --horizon.")
     measures = list(measures) if measures is not None else measure_columns(known)
     attributes = (list(attributes) if attributes is not None
                   else [a for a in DEFAULT_ATTRIBUTES if a in known.columns])

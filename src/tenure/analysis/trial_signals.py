@@ -54,8 +54,10 @@ def trial_rows(warehouse: Warehouse, *, first_days: int = 7) -> tuple[pd.DataFra
         columns named in the two lists.
     """
     if not warehouse.has_table("trials"):
-        raise WarehouseError("the warehouse has no trials table; load a trials file (see "
-                             "docs/data-model.md) to analyse trial conversion.")
+        raise WarehouseError("the warehouse has no trials table, so there is no trial to "
+                             "analyse; add trials.csv (account_id, started_at, ends_at, "
+                             "converted_at; see docs/data-model.md) to the export and run "
+                             "`tenure load`.")
     trials = warehouse.table("trials")
     frame = trials.to_pandas()
     frame["account_id"] = frame["account_id"].astype(str)
@@ -133,7 +135,8 @@ class TrialSignals:
         ``rate_ratio``, ``p_value``, ``q_value`` and ``significant``.
     models
         One row per feature set (``answers``, ``first_week``, ``both``): ``train_trials``,
-        ``test_trials``, ``roc_auc`` on the later trials.
+        ``test_trials``, ``roc_auc`` on the later trials, and ``note``: why there is no
+        AUC (null when there is one).
     effects
         Effects of the ``both`` model, strongest first, with a sentence each.
     first_days
@@ -147,13 +150,29 @@ class TrialSignals:
     first_days: int
 
 
+def _varying(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    """The ``columns`` that take more than one value in ``frame``: one that never varies (no
+    trial used the product in its first days, a question every trial answered alike) cannot
+    predict anything and the regression refuses a design with nothing in it."""
+    return [c for c in columns if frame[c].nunique(dropna=False) > 1]
+
+
 def _fit_auc(train: pd.DataFrame, test: pd.DataFrame, columns: list[str],
-             y: str) -> tuple[float, ChurnRegression | None]:
-    if not columns or train[y].nunique() < 2 or test[y].nunique() < 2:
-        return float("nan"), None
+             y: str) -> tuple[float, ChurnRegression | None, str | None]:
+    """ROC AUC on ``test`` of a regression fitted on ``train``, the model, and when there is
+    no AUC the reason in words."""
+    varying = _varying(train, columns)
+    if not varying:
+        return float("nan"), None, ("none of its features varies among the earlier trials"
+                                    if columns else "it has no feature")
+    for part, label in ((train, "earlier"), (test, "later")):
+        if part[y].nunique() < 2:
+            return float("nan"), None, (f"the {label} trials ({len(part):,}) all had the same "
+                                        "outcome")
     model = ChurnRegression(n_bootstrap=0, outcome_label="purchase")
-    model.fit(train[columns], train[y])
-    return float(roc_auc_score(test[y], model.predict_proba(test[columns])[:, 1])), model
+    model.fit(train[varying], train[y])
+    return (float(roc_auc_score(test[y], model.predict_proba(test[varying])[:, 1])), model,
+            None)
 
 
 def trial_signals(warehouse: Warehouse, *, first_days: int = 7, test_share: float = 0.3,
@@ -184,6 +203,10 @@ def trial_signals(warehouse: Warehouse, *, first_days: int = 7, test_share: floa
     if not 0 < test_share < 1:
         raise InputError(f"test_share must be between 0 and 1 (found {test_share}).")
     frame, answers, behaviours = trial_rows(warehouse, first_days=first_days)
+    if frame.empty:
+        raise InputError("the trials table is empty; load a trials file with one row per trial "
+                         "(account_id, started_at, ends_at, converted_at) to analyse trial "
+                         "conversion.")
     if data_end is not None:
         frame = _known_outcomes(frame, data_end)
     if frame["purchased"].nunique() < 2:
@@ -204,16 +227,22 @@ def trial_signals(warehouse: Warehouse, *, first_days: int = 7, test_share: floa
                           ("both", answers + behaviours)):
         data_train = train.assign(**{c: train[c].astype("string") for c in answers})
         data_test = test.assign(**{c: test[c].astype("string") for c in answers})
-        auc, model = _fit_auc(data_train, data_test, columns, "purchased")
+        auc, model, note = _fit_auc(data_train, data_test, columns, "purchased")
+        if name == "first_week" and not behaviours:
+            note = ("the warehouse has no events table; load an events file to read the "
+                    "trials' first days")
+        elif name == "first_week" and note and "varies" in note:
+            note = (f"product use in the first {first_days} days is the same for every earlier "
+                    "trial (most often: no events recorded during the trials)")
         if name == "both":
             both_model = model
         model_rows.append({"features": name, "train_trials": len(train),
-                           "test_trials": len(test), "roc_auc": auc})
+                           "test_trials": len(test), "roc_auc": auc, "note": note})
     effects = pd.DataFrame()
     if both_model is not None:
         full = undecided.assign(**{c: undecided[c].astype("string") for c in answers})
         effects = ChurnRegression(n_bootstrap=n_bootstrap, outcome_label="purchase").fit(
-            full[answers + behaviours], full["purchased"]
+            full[_varying(full, answers + behaviours)], full["purchased"]
         ).effects_
     answers_table = segments.levels.rename(columns={
         "attribute": "question", "level": "answer", "observations": "trials", "churned": "bought",

@@ -140,8 +140,14 @@ def churn(
               else f"churned within {horizon} days")
     console.print(f"{analysis.observations:,} account snapshots, "
                   f"{analysis.churn_rate:.1%} {within}. Top drivers:")
-    for sentence in analysis.effects.loc[analysis.effects["significant"], "sentence"].head(5):
+    drivers = analysis.effects.loc[analysis.effects["significant"], "sentence"].head(5)
+    for sentence in drivers:
         console.print(f"  • {sentence}", highlight=False)
+    if drivers.empty:
+        why = ("--bootstrap 0 computes no intervals, so none is judged significant" if not
+               bootstrap else "none is significant with this many snapshots and churns")
+        console.print(f"  {why}; the report still shows every measure's churn rates and "
+                      "effects.", highlight=False)
     console.print(f"wrote [bold]{html}[/] and [bold]{json_file}[/]")
 
 
@@ -233,6 +239,10 @@ def trials(
         table.add_row(str(r.features), f"{r.train_trials:,}", f"{r.test_trials:,}",
                       "-" if r.roc_auc != r.roc_auc else f"{r.roc_auc:.3f}")
     console.print(table)
+    for r in result.models.itertuples():
+        if r.note:
+            console.print(f"[yellow]no ROC AUC for {r.features}[/]: {r.note}.",
+                          highlight=False, soft_wrap=True)
     answers = Table(title="Form answers whose purchase rate differs (FDR-corrected)",
                     title_justify="left", header_style="bold")
     for label in ("question", "answer", "trials", "bought", "rest"):

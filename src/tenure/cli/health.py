@@ -143,6 +143,21 @@ def score(
         + ", ".join(f"{counts.get(c, 0):,} {c}" for c in ("green", "yellow", "red")),
         highlight=False,
     )
+    _print_unscored(health, wide, card)
+
+
+def _print_unscored(health: pd.DataFrame, wide: pd.DataFrame, card: Scorecard) -> None:
+    """One line when snapshots got no score: every component they read was missing (most often
+    a measure whose source table the export lacks), naming the measures empty everywhere."""
+    unscored = int(health["score"].isna().sum())
+    if not unscored:
+        return
+    empty = [m for m in card.measures if m in wide.columns and wide[m].isna().all()]
+    why = (f"; these measures are empty for every account: {', '.join(empty)} (the notes of "
+           "`tenure measures` name the tables that fill them)" if empty else "")
+    console.print(f"[yellow]note:[/] {unscored:,} of {len(health):,} snapshots have no health "
+                  f"score (colour none), as every component of {card.name} was missing for them"
+                  f"{why}.", highlight=False, soft_wrap=True)
 
 
 def _json(frames: dict[str, pd.DataFrame], extra: dict) -> str:

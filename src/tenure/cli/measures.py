@@ -87,6 +87,7 @@ def measures(
         wide_measures,
     )
     from tenure.measures.asof import Weekday, find_data_end
+    from tenure.measures.sources import missing_sources
     from tenure.measures.store import write_measures
 
     settings, warehouse = open_project(project)
@@ -124,6 +125,7 @@ def measures(
         write_measures(warehouse, tidy, wide, config=config, keep_other_dates=partial)
         stored = (warehouse.table("measures_wide").count().execute() if partial else None)
         progress.advance(task)
+        missing = missing_sources(warehouse, config)
     written = sorted(set(wide["as_of_date"]))
     console.print(
         f"wrote {tidy.num_rows:,} rows to [bold]measures[/] and {len(wide):,} to "
@@ -132,3 +134,20 @@ def measures(
     )
     if partial:
         console.print(f"other as-of dates kept: measures_wide holds {stored:,} rows in all")
+    _print_missing(missing)
+
+
+def _print_missing(missing: dict[str, list[str]]) -> None:
+    """One line per source the export lacks: the measures it leaves empty and how to fill them."""
+    for source, names in missing.items():
+        if source == "events.user_id":
+            console.print(f"[yellow]note:[/] {len(names)} measure(s) count no user, since no "
+                          f"event has a user_id: {', '.join(names)}; add a user id column to "
+                          "the events export (or map one to user_id in the mapping file) and "
+                          "run `tenure load`, then `tenure measures`.", highlight=False,
+                          soft_wrap=True)
+        else:
+            console.print(f"[yellow]note:[/] {len(names)} measure(s) left empty, since the "
+                          f"warehouse has no {source} table: {', '.join(names)}; add "
+                          f"{source}.csv (or .parquet) to the export and run `tenure load`, then "
+                          "`tenure measures`.", highlight=False, soft_wrap=True)

@@ -106,13 +106,19 @@ def train(
 ) -> None:
     """Fit the churn, expansion, conversion and advocacy models on the stored measures, pick
     each by a time-ordered backtest, and keep them in PROJECT/models (the set switches in
-    whole when the run completes; an interrupted run leaves the previous set)."""
+    whole when the run completes; an interrupted run leaves the previous set).
+
+    A model the data cannot train (no NPS answers, no trials, a single outcome) is skipped with
+    one line saying why and what would let it train; the others are trained and reported. The
+    command fails only when no model could be trained."""
     from tenure.models import OUTCOME_MODELS, churn_events, features_and_labels, training_set
     from tenure.models.store import ModelRun
+    from tenure.models.trainable import missing_data, missing_outcomes
 
     kinds = _kinds(models)
     settings, warehouse = open_project(project)
     results: dict[str, dict[str, Any]] = {}
+    skipped: dict[str, str] = {}
     # The models of this run switch in together when it completes, or not at all.
     run_set = ModelRun(Path(project), replaces=[k.value for k in kinds])
     with warehouse, progress_bar() as progress, run_set as run:
@@ -121,22 +127,32 @@ def train(
         task = progress.add_task("training", total=2 * len(kinds))
         for kind in kinds:
             progress.update(task, description=f"{kind}: training set")
+            missing = missing_data(warehouse, kind.value, wide)
+            if missing:
+                skipped[kind.value] = missing
+                progress.advance(task, 2)
+                continue
             frame = training_set(warehouse, horizons=(horizon,), measures=wide, kind=kind.value,
                                  definitions=settings.definitions, data_end=end)
             progress.advance(task)
             progress.update(task, description=f"{kind}: backtest and fit ({len(frame):,} rows)")
             X, y = features_and_labels(frame, kind.value, horizon)
-            if len(set(y)) < 2:
-                console.print(f"[yellow]skipped {kind}[/]: every one of its {len(y):,} rows has "
-                              "the same outcome, so there is nothing to learn yet")
+            missing = missing_outcomes(kind.value, horizon, y)
+            if missing:
+                skipped[kind.value] = missing
                 progress.advance(task)
                 continue
             model = OUTCOME_MODELS[kind.value](horizon_days=horizon)
-            if kind is ModelKind.churn:
-                # The churn dates judge the alert: how early it fires before each request.
-                model.fit(X, y, churns=churn_events(frame))
-            else:
-                model.fit(X, y)
+            try:
+                if kind is ModelKind.churn:
+                    # The churn dates judge the alert: how early it fires before each request.
+                    model.fit(X, y, churns=churn_events(frame))
+                else:
+                    model.fit(X, y)
+            except InputError as error:  # data the model cannot learn from, said in words
+                skipped[kind.value] = str(error).rstrip(".")
+                progress.advance(task)
+                continue
             meta = {
                 "horizon_days": horizon,
                 "chosen": getattr(model, "chosen_", None),
@@ -149,18 +165,22 @@ def train(
             run.save(kind.value, model, meta)
             results[kind.value] = meta
             progress.advance(task)
+    for kind, reason in skipped.items():
+        console.print(f"[yellow]skipped {kind}[/]: {reason}.", highlight=False, soft_wrap=True)
+    if not results:
+        raise InputError("no model could be trained, so the models kept earlier are unchanged: "
+                         + "; ".join(f"{kind}: {reason}" for kind, reason in skipped.items())
+                         + ".")
     if run.dropped:
         console.print(f"left out of the new set of models: {', '.join(run.dropped)} (trained "
-                      "earlier, skipped now; an older model is not mixed with this run's)")
-    if not results:
-        console.print("no model trained; the models kept earlier are unchanged")
-    if results:
-        console.print(_evaluation_table(results))
-        for meta in results.values():
-            for line in _alert_lines(meta):
-                console.print(line)
-        console.print(f"kept in [bold]{Path(project) / 'models'}[/]; next: "
-                      f"`tenure score --project {project}`")
+                      "earlier, skipped now; an older model is not mixed with this run's)",
+                      soft_wrap=True)
+    console.print(_evaluation_table(results))
+    for meta in results.values():
+        for line in _alert_lines(meta):
+            console.print(line)
+    console.print(f"kept {', '.join(results)} in [bold]{Path(project) / 'models'}[/]; next: "
+                  f"`tenure score --project {project}`", soft_wrap=True)
 
 
 @app.command("score")

@@ -89,6 +89,10 @@ def accounts(
                       highlight=False)
     total = sum((v for v in rows["mrr_at_risk"] if v is not None), Decimal(0))
     console.print(f"{len(rows):,} account(s) shown; MRR at risk among them {total:,.2f}")
+    if len(rows) and rows["churn_risk"].isna().all():
+        console.print("[yellow]note:[/] no account has a churn risk, since the scores hold no "
+                      "churn model (`tenure train` says why it skipped it); the accounts are "
+                      "listed by id.", highlight=False, soft_wrap=True)
 
 
 @app.command("account")
@@ -112,6 +116,11 @@ def account(
               ("advocacy", s.get("advocacy")), ("conversion", s.get("conversion"))]
     console.print("  ".join(f"[bold]{k}[/] {_cell(v, 'share')}" for k, v in scores
                             if v is not None and v == v))
+    if not view.scored:
+        console.print(f"[yellow]no scores yet[/]: churn risk, its reasons and the trend need "
+                      f"trained models; run `tenure train --project {project}` and then "
+                      "`tenure score` (train says what the data lacks when it cannot).",
+                      highlight=False, soft_wrap=True)
     if s.get("mrr_at_risk") is not None:
         console.print(f"[bold]MRR at risk[/] {s['mrr_at_risk']:,.2f} at {view.as_of_date}")
     if s.get("churn_reasons"):

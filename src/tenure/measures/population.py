@@ -112,7 +112,9 @@ def _trial_accounts(warehouse: Warehouse, cutoffs: ir.Table) -> ir.Table:
         parts.append(
             joined.filter(joined.converted_at >= joined.cutoff).select("account_id", "as_of_date")
         )
-    return ibis.union(*parts, distinct=True)
+    # ``ibis.union`` of a single table returns it as it is (``distinct`` is not applied), so
+    # an account with two overlapping trial lines would appear twice: deduplicate explicitly.
+    return ibis.union(*parts).distinct()
 
 
 def population(
