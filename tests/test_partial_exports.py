@@ -25,9 +25,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from handmade import CHURNERS, SHAPES, write_export
+from handmade import CHURNERS, LAST_DAY, SHAPES, write_export
 from tenure.cli.app import app
 from tenure.errors import TenureError
+from tenure.models.store import current_folder, stored_kinds
 from tenure.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow
@@ -36,7 +37,8 @@ RUNNER = CliRunner()
 
 #: The pipeline, in the order a user runs it (``account`` looks at A01, a paying customer).
 COMMANDS: dict[str, tuple[str, ...]] = {
-    "load": ("load", "{data}"),
+    # the exports describe the business up to their last day, as a user's export would say
+    "load": ("load", "{data}", "--as-of", str(LAST_DAY)),
     "metrics": ("metrics",),
     "report": ("report",),
     "measures": ("measures",),
@@ -145,13 +147,6 @@ EXPECTED: dict[str, dict[str, Expect]] = {
     "overlapping_lines": {"analyze trials": NO_TRIALS},
 }
 
-#: Defects of other parts of issue 11 (loading), expected to fail until they are fixed.
-XFAIL: dict[tuple[str, str], str] = {
-    ("events_without_user_id", "load"): (
-        "the loader refuses events without a user_id column (issue 11, loading); this shape's "
-        "later commands run on events loaded with user_id set to null"),
-}
-
 
 class Projects:
     """Each shape's project, built and taken through the pipeline on first use."""
@@ -176,20 +171,7 @@ class Projects:
         for name, args in COMMANDS.items():
             args = tuple(a.format(data=data) for a in args)
             outcomes[name] = tenure(*args, "--project", str(project))
-            if name == "load" and shape == "events_without_user_id":
-                _load_with_null_user_ids(shape, project, self.root)
         return outcomes
-
-
-def _load_with_null_user_ids(shape: str, project: Path, root: Path) -> None:
-    """Load the events with a user_id column, then empty it: what the loader will store once
-    it accepts events without user ids (the rest of the pipeline runs on that)."""
-    from handmade import base_business
-
-    data = write_export(base_business(), root / shape / "export-with-user-ids")
-    assert tenure("load", str(data), "--project", str(project)).exit_code == 0
-    with Warehouse(project / "warehouse.duckdb") as warehouse:
-        warehouse.con.raw_sql("UPDATE events SET user_id = NULL")
 
 
 @pytest.fixture(scope="module")
@@ -212,10 +194,7 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Projects]:
 def _cases() -> Iterator[object]:
     for shape in SHAPES:
         for command in COMMANDS:
-            reason = XFAIL.get((shape, command))
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            yield pytest.param(shape, command, id=f"{shape}-{command.replace(' ', '-')}",
-                               marks=marks)
+            yield pytest.param(shape, command, id=f"{shape}-{command.replace(' ', '-')}")
 
 
 @pytest.mark.parametrize(("shape", "command"), list(_cases()))
@@ -261,9 +240,6 @@ def test_metrics_count_the_three_churners_of_the_year(projects: Projects):
     assert churned[["2024-10", "2024-11", "2024-12"]].tolist() == [1, 1, 1]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the default month range of `tenure metrics` ends at the last start or cancellation date "
-    "(2024-11), hiding A13's churn in December (issue 11, metrics' default range)"))
 def test_metrics_default_range_shows_the_last_churn(projects: Projects):
     projects.run("full")
     monthly = _metrics(projects.project("full"))
@@ -302,8 +278,9 @@ def test_train_reports_what_it_trained_and_names_what_it_skipped(projects: Proje
     assert "kept churn, conversion in" in outcome.text
     assert "skipped advocacy: it needs NPS answers (table survey_responses)" in outcome.text
     assert "skipped expansion: none of its" in outcome.text
-    models = projects.project("no_tickets_surveys_spend") / "models"
-    assert {p.stem for p in models.glob("*.joblib")} == {"churn", "conversion"}
+    project = projects.project("no_tickets_surveys_spend")
+    assert set(stored_kinds(project)) == {"churn", "conversion"}
+    models = current_folder(project)
     churn = json.loads((models / "churn.json").read_text())
     assert churn["horizon_days"] == 90
     assert churn["positives"] > 0
@@ -312,10 +289,7 @@ def test_train_reports_what_it_trained_and_names_what_it_skipped(projects: Proje
 
 @pytest.mark.parametrize("shape", [
     "full", "no_cancelled_at", "overlapping_lines",
-    pytest.param("accounts_and_subscriptions_only", marks=pytest.mark.xfail(strict=True, reason=(
-        "without events the end of the data is inferred from the last cancellation request "
-        "(2024-11-15), so the latest scores are dated 2024-11-11 and A13, which left on 1 "
-        "December, is still on the worklist (issue 11, --data-end and the load's as-of date)"))),
+    "accounts_and_subscriptions_only",
 ])
 def test_scores_and_worklist_cover_the_accounts_still_paying(projects: Projects, shape: str):
     scores = _table(projects, shape, "scores")

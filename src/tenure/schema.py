@@ -162,7 +162,9 @@ TABLES: dict[str, TableSpec] = {
             optional=True,
             columns=(
                 Column("account_id", "string", "Account whose user acted."),
-                Column("user_id", "string", "User who acted."),
+                Column("user_id", "string", "User who acted; null when the export names none "
+                       "(group-level events): measures that count users are then left empty.",
+                       required=False, nullable=True),
                 Column("event_name", "string", "What happened (feature used)."),
                 Column("occurred_at", "timestamp", "When it happened (UTC)."),
                 Column("properties", "string", "Optional JSON object of event properties.",

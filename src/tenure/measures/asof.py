@@ -106,6 +106,7 @@ class DataEnd:
 
 #: How a table's rows are named in a sentence.
 _NOUNS = {"subscriptions": "subscription start or cancellation", "events": "event",
+          "load_log": "load's as-of date (no events, tickets or survey answers date the data)",
           "tickets": "ticket", "survey_responses": "survey answer", "trials": "trial start"}
 
 
@@ -115,9 +116,11 @@ def find_data_end(warehouse: Warehouse, given: date | None = None) -> DataEnd:
     Recorded days are subscription starts and cancellations, events, ticket openings, survey
     answers and trial starts; a table or column that is absent or holds no date is skipped.
     Subscription ``end_date`` is not one: it may be a scheduled end that lies in the future.
-    The load's ``as_of`` (``load_log``) is not used: unless ``tenure load --as-of`` set it, it
-    is the time of loading, and as-of dates up to it would show every account idle since the
-    export was taken.
+    The load's ``as_of`` (``load_log``) counts only when no events, tickets or survey answers
+    are loaded: then the subscription lines are the whole export, and they describe the business
+    on that day (a line with no end is running then). With activity tables it is not used:
+    unless ``tenure load --as-of`` set it, it is the time of loading, and as-of dates up to it
+    would show every account idle since the export was taken.
 
     Raises
     ------
@@ -139,8 +142,27 @@ def find_data_end(warehouse: Warehouse, given: date | None = None) -> DataEnd:
             "end of the data is unknown; load subscriptions with their start_date, or pass "
             "--data-end YYYY-MM-DD."
         )
+    as_of = _load_as_of(warehouse)
+    if as_of is not None and not any(key.split(".")[0] in _ACTIVITY for key in latest):
+        # Without events, tickets or answers the lines are all there is: they describe the
+        # business on the day the export was taken, so the data runs to it.
+        latest[_AS_OF] = as_of
     source = max(latest, key=lambda key: latest[key])
     return DataEnd(latest[source] + timedelta(days=1), source, latest)
+
+
+#: Tables recording activity: their latest row says how far the export reaches.
+_ACTIVITY = ("events", "tickets", "survey_responses")
+#: The load's as-of date, the data's end when no activity table dates it.
+_AS_OF = "load_log.as_of"
+
+
+def _load_as_of(warehouse: Warehouse) -> date | None:
+    """The last day the last load describes (its ``as_of`` instant, exclusive), if recorded."""
+    last = warehouse.last_load()
+    if last is None or last.as_of is None:
+        return None
+    return (last.as_of - timedelta(microseconds=1)).date()
 
 
 def data_end(warehouse: Warehouse) -> date:
