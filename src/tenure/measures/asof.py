@@ -94,7 +94,7 @@ class DataEnd:
         table = self.source.split(".")[0]
         text = (f"data end {self.day} (the first day without data), inferred from the latest "
                 f"{_NOUNS.get(table, table)} ({self.source}, {self.latest[self.source]})")
-        if table != "subscriptions":
+        if table in _ACTIVITY:
             # Outcomes come from the subscriptions: when they stop earlier, later "churn" may
             # only be an export that ends sooner than the others.
             lines = [d for key, d in self.latest.items() if key.startswith("subscriptions.")]
@@ -106,7 +106,7 @@ class DataEnd:
 
 #: How a table's rows are named in a sentence.
 _NOUNS = {"subscriptions": "subscription start or cancellation", "events": "event",
-          "load_log": "load's as-of date (no events, tickets or survey answers date the data)",
+          "load_log": "load's as-of date, as no events, tickets or survey answers date the data",
           "tickets": "ticket", "survey_responses": "survey answer", "trials": "trial start"}
 
 
