@@ -293,8 +293,9 @@ def test_required_tables_and_unreadable_rows(loaded, tmp_path):
         f"subscriptions.csv: is not in {folder}; every load needs accounts, subscriptions (a "
         "later load may keep the loaded ones with --keep-missing); add the file or name it in "
         "the mapping")
-    assert problems[1].startswith("events.jsonl, column user_id: is missing (User who acted.)")
-    assert len(problems) == 4  # also event_name and occurred_at are missing
+    assert problems[1].startswith(
+        "events.jsonl, column event_name: is missing (What happened (feature used).)")
+    assert len(problems) == 3  # also occurred_at is missing (user_id is optional)
 
 
 def test_parquet_problems_name_the_row(loaded, tmp_path):
