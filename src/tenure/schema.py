@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
-__all__ = ["MONEY", "TABLES", "Column", "TableSpec", "cents", "table_spec"]
+__all__ = ["HAPPENED_COLUMNS", "MONEY", "TABLES", "Column", "TableSpec", "cents", "table_spec"]
 
 MONEY = "decimal(18,2)"
 
@@ -269,3 +269,19 @@ def table_spec(name: str) -> TableSpec:
         raise InputError(
             f"unknown table {name!r}; canonical tables are: {', '.join(TABLES)}"
         ) from None
+
+
+#: Columns that record something that has happened by the time of the export, per table: the
+#: loader rejects them after the load's as-of time, and the data check takes the latest of them
+#: as the last day the data describes. Ends are not among them (``end_date``, ``ends_at``): an
+#: end may be scheduled (a prepaid line or a trial runs on past the export).
+HAPPENED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "accounts": ("created_at",),
+    "subscriptions": ("start_date", "cancelled_at"),
+    "trials": ("started_at", "converted_at"),
+    "events": ("occurred_at",),
+    "tickets": ("opened_at", "closed_at"),
+    "survey_responses": ("answered_at",),
+    "cancellations": ("cancelled_at",),
+    "spend": ("month",),
+}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -15,6 +14,7 @@ from tenure.cli.common import FormatOption, ProjectOption, TableOrJson, console,
 from tenure.config import ProjectConfig
 from tenure.errors import WarehouseError
 from tenure.quality import CheckStatus, QualityReport, check_warehouse
+from tenure.quality.findings import example_cell
 from tenure.warehouse import Warehouse
 
 __all__ = ["check", "checked_or_noted", "print_report", "summarise_after_load"]
@@ -61,25 +61,15 @@ def print_report(report: QualityReport) -> None:
                       soft_wrap=True)
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, Decimal):
-        return f"{value:,.2f}"
-    if isinstance(value, float):
-        return f"{value:.0%}"  # the only float examples are retention rates
-    return str(value)
-
-
 def _examples(rows: list[dict[str, object]]) -> Table:
     table = Table(title="examples", title_justify="left", header_style="bold")
     columns = list(rows[0])
     for c in columns:
         # Values are never cut short (an account id is copied from here): headers wrap instead.
-        width = max(len(_cell(row.get(c))) for row in rows)
+        width = max(len(example_cell(row.get(c))) for row in rows)
         table.add_column(c, min_width=width, overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
+        table.add_row(*(example_cell(row.get(c)) for c in columns))
     return table
 
 

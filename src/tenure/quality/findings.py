@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from tenure.quality.vocabulary import CHECK_LABELS, CheckName, CheckStatus
 
-__all__ = ["CheckResult", "QualityReport", "counted", "format_money"]
+__all__ = ["CheckResult", "QualityReport", "counted", "example_cell", "format_money"]
 
 
 def counted(count: int, unit: str) -> str:
@@ -18,6 +18,21 @@ def counted(count: int, unit: str) -> str:
     ('1 account', '1,200 rows')
     """
     return f"{count:,} {unit.removesuffix('s') if count == 1 else unit}"
+
+
+def example_cell(value: object, missing: str = "-") -> str:
+    """One value of a finding's examples as text: money with two decimals, a rate as a percent.
+
+    >>> example_cell(Decimal("1450.5")), example_cell(2.5), example_cell(None, "–")
+    ('1,450.50', '250%', '–')
+    """
+    if value is None:
+        return missing
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, float):
+        return f"{value:.0%}"  # the only float examples are retention rates
+    return str(value)
 
 
 def format_money(amount: Decimal, currency: str) -> str:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 import ibis.expr.types as ir
 
+from tenure.schema import HAPPENED_COLUMNS
 from tenure.warehouse import Warehouse
 
 __all__ = ["HAPPENED_DATES", "DataScope", "MissingData", "as_day", "first_rows"]
@@ -22,13 +23,8 @@ __all__ = ["HAPPENED_DATES", "DataScope", "MissingData", "as_day", "first_rows"]
 #: left out, since an end may be scheduled (a cancelled annual term runs on after the export),
 #: except the end of a paid line nobody asked to cancel (a plan change or a lapse: history).
 HAPPENED_DATES: dict[str, tuple[str, ...]] = {
-    "accounts": ("created_at",),
-    "subscriptions": ("start_date", "cancelled_at"),
-    "trials": ("started_at", "converted_at"),
-    "events": ("occurred_at",),
-    "tickets": ("opened_at", "closed_at"),
-    "survey_responses": ("answered_at",),
-    "cancellations": ("cancelled_at",),
+    # spend is booked per month (its day is the 1st), so it says nothing of the last day
+    table: columns for table, columns in HAPPENED_COLUMNS.items() if table != "spend"
 }
 
 

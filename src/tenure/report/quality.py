@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING
+
+from tenure.quality.findings import example_cell
 
 if TYPE_CHECKING:
     from tenure.quality import QualityReport
 
 __all__ = ["quality_section"]
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, Decimal):
-        return f"{value:,.2f}"
-    if isinstance(value, float):
-        return f"{value:.0%}"  # the only float examples are retention rates
-    return str(value)
 
 
 def quality_section(report: QualityReport) -> dict[str, object]:
@@ -30,7 +21,7 @@ def quality_section(report: QualityReport) -> dict[str, object]:
         findings.append({
             "label": r.label, "check": str(r.check), "summary": r.summary, "fix": r.fix,
             "columns": columns,
-            "rows": [[_cell(row.get(c)) for c in columns] for row in r.examples],
+            "rows": [[example_cell(row.get(c), "–") for c in columns] for row in r.examples],
         })
     return {
         "last_day": str(report.last_day) if report.last_day else None,

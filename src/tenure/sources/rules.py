@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tenure.schema import MONEY
+from tenure.schema import HAPPENED_COLUMNS, MONEY
 from tenure.sources.fill import LINE_ID_PREFIX
 from tenure.sources.problems import Problem
 from tenure.sources.sql import WITH_TIME, literal, quote
@@ -113,18 +113,8 @@ TIME_OF_DAY = ("'is a timestamp with a time of day, not a date'",
                ("a date column holds days: export the day alone (2024-03-31), or a timestamp at "
                "midnight (00:00:00)"))
 
-#: Columns that record something that happened, so cannot lie after the as-of time. End dates
-#: (end_date, ends_at) may: a prepaid line or a trial runs on past today.
-FUTURE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "accounts": ("created_at",),
-    "subscriptions": ("start_date", "cancelled_at"),
-    "trials": ("started_at", "converted_at"),
-    "events": ("occurred_at",),
-    "tickets": ("opened_at", "closed_at"),
-    "survey_responses": ("answered_at",),
-    "cancellations": ("cancelled_at",),
-    "spend": ("month",),
-}
+#: Columns that record something that happened, so cannot lie after the as-of time.
+FUTURE_COLUMNS = HAPPENED_COLUMNS
 
 
 def _parse_failure(dtype: str, column: str, st: StagedTable) -> tuple[str, str]:
