@@ -90,6 +90,9 @@ def test_no_events_leaves_usage_groups_unassessed_not_full(tmp_path: Path) -> No
             "has no events; add events.csv (or .parquet) and run `tenure load`, "
             "`tenure measures`, `tenure segments`.") in text
     assert "dormant │ not assessed" in text or "dormant not assessed" in text
+    # the stage `new` reads first value (onboarded_30d, from events): it says what it could not know
+    assert ("stage new not fully assessed: first value is unknown (onboarded_30d left empty: the "
+            "export has no events;") in text
 
 
 def _no_close_times():

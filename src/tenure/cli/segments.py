@@ -192,6 +192,16 @@ def segments(
         return
     _print_summary(summary)
     _print_unassessed(assessments, sources)
+    first_value = settings.segments.first_value_measure
+    if not settings.segments.first_value_events and first_value in sources:
+        # Stage `new` needs "before first value"; with the measure unknown, only the days since
+        # the first paid day are known, so the stage says less than its definition.
+        console.print(
+            f"[yellow]note:[/] stage new not fully assessed: first value is unknown "
+            f"({first_value} left empty: {_how_to_add(sources[first_value][0])}); every account "
+            f"in its first {settings.segments.onboarding_days} paid days counts as new.",
+            highlight=False, soft_wrap=True,
+        )
     used = [name for name, present in (("scores", scores), ("health_history", health))
             if present is not None]
     console.print(
