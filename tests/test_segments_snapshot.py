@@ -85,6 +85,16 @@ def _measures_wide() -> pa.Table:
     ]), preserve_index=False)
 
 
+def _events() -> pa.Table:
+    """The usage the measures above came from (one event each is enough here): without an events
+    table the usage measures would be unknown and the groups not assessed (test below)."""
+    return pa.table({
+        "account_id": list(MEASURED), "user_id": ["u1"] * len(MEASURED),
+        "event_name": ["login"] * len(MEASURED),
+        "occurred_at": pa.array([pd.Timestamp(2024, 6, 1)] * len(MEASURED), pa.timestamp("us")),
+    })
+
+
 def _scores() -> pa.Table:
     return pa.table({
         "account_id": ["SML1", "BIG"],
@@ -95,7 +105,8 @@ def _scores() -> pa.Table:
 
 @pytest.fixture
 def business(warehouse: Warehouse) -> Warehouse:
-    warehouse.replace_tables({"subscriptions": _subscriptions(), "measures_wide": _measures_wide()})
+    warehouse.replace_tables({"subscriptions": _subscriptions(), "measures_wide": _measures_wide(),
+                              "events": _events()})
     return warehouse
 
 
@@ -165,7 +176,7 @@ def _project(tmp_path: Path) -> Path:
     project = tmp_path / "project"
     with Warehouse(project / "warehouse.duckdb") as wh:
         wh.replace_tables({"subscriptions": _subscriptions(), "measures_wide": _measures_wide(),
-                           "scores": _scores()})
+                           "events": _events(), "scores": _scores()})
     (project / "groups.yaml").write_text(GROUPS_YAML)
     return project
 
@@ -183,8 +194,9 @@ def test_command_writes_the_snapshot_and_prints_counts(tmp_path: Path) -> None:
     assert summary["tiers"]["leveraged"]["renewal"] == {"accounts": 1, "mrr": "250.00"}
     assert summary["tiers"]["scalable"]["at_risk"] == {"accounts": 1, "mrr": "100.00"}
     assert summary["tiers"]["scalable"]["cancelled"] == {"accounts": 2, "mrr": "50.00"}
-    assert summary["groups"] == {"busy": {"accounts": 1, "mrr": "600.00"},
-                                 "quiet": {"accounts": 2, "mrr": "150.00"}}
+    assert summary["groups"] == {"busy": {"accounts": 1, "mrr": "600.00", "assessed": "assessed"},
+                                 "quiet": {"accounts": 2, "mrr": "150.00",
+                                           "assessed": "assessed"}}
     assert summary["inputs"] == {"scores": True, "health": False}
     with Warehouse(project / "warehouse.duckdb") as wh:
         assert len(wh.table("segments").to_pandas()) == 5

@@ -146,6 +146,12 @@ def _print_missing(missing: dict[str, list[str]]) -> None:
                           "the events export (or map one to user_id in the mapping file) and "
                           "run `tenure load`, then `tenure measures`.", highlight=False,
                           soft_wrap=True)
+        elif source == "tickets.closed_at":
+            console.print(f"[yellow]note:[/] {len(names)} measure(s) left empty, since no ticket "
+                          f"has a closed_at (a close time): {', '.join(names)}; add a close-time "
+                          "column to the tickets export (or map one to closed_at in the mapping "
+                          "file) and run `tenure load`, then `tenure measures`.", highlight=False,
+                          soft_wrap=True)
         else:
             console.print(f"[yellow]note:[/] {len(names)} measure(s) left empty, since the "
                           f"warehouse has no {source} table: {', '.join(names)}; add "

@@ -34,6 +34,7 @@ from tenure.measures.config import (
     default_measures_config,
 )
 from tenure.measures.population import paid_lines, population
+from tenure.measures.sources import closed_at_known
 from tenure.measures.usage import UsageSlices
 from tenure.warehouse import Warehouse
 
@@ -44,6 +45,8 @@ _K = MeasureKind
 _USAGE = {_K.event_count, _K.active_days, _K.active_users, _K.seat_utilisation,
           _K.feature_breadth, _K.days_since_last_activity}
 _TICKETS = {_K.open_tickets, _K.recent_tickets, _K.mean_time_to_resolve, _K.low_ratings}
+#: Ticket kinds that read the close time (unknown when no ticket has one).
+_CLOSED = {_K.open_tickets, _K.mean_time_to_resolve, _K.low_ratings}
 _SURVEYS = {_K.nps_score, _K.nps_category}
 _COUNTS = {_K.event_count, _K.active_days, _K.active_users, _K.feature_breadth,
            _K.open_tickets, _K.recent_tickets, _K.low_ratings, _K.mrr, _K.seats}
@@ -95,6 +98,7 @@ class _Plan:
             warehouse.con, population(warehouse, cutoffs_table(dates), definitions), "population"
         )
         self._memo: dict[tuple[str, int], ir.Table] = {}
+        self.closed_at_known = closed_at_known(warehouse)
         self.usage: UsageSlices | None = None
         if warehouse.has_table("events"):
             windows, shifts = set(), set()
@@ -193,6 +197,8 @@ class _Plan:
         if kind in _TICKETS:
             if not wh.has_table("tickets"):
                 return None
+            if kind in _CLOSED and not self.closed_at_known:
+                return None  # no ticket has a close time: every ticket would count as open
             cut = support.window_cutoffs(dates, shift, getattr(m, "window_days", None))
             if kind == _K.low_ratings:
                 return support.low_ratings(wh.table("tickets"), cut, m.priorities, m.max_rating)

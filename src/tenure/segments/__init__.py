@@ -6,10 +6,12 @@
 
 from tenure.segments.groups import (
     GROUPS_FILE,
+    Assessment,
     CustomerGroup,
     GroupsConfig,
     customer_groups,
     default_groups_config,
+    group_assessments,
     load_groups_config,
     project_groups_config,
 )
@@ -28,6 +30,7 @@ __all__ = [
     "GROUPS_FILE",
     "PRECEDENCE",
     "SEGMENTS_TABLE",
+    "Assessment",
     "CustomerGroup",
     "GroupsConfig",
     "LifecycleStage",
@@ -36,6 +39,7 @@ __all__ = [
     "account_segments",
     "customer_groups",
     "default_groups_config",
+    "group_assessments",
     "lifecycle_stages",
     "load_groups_config",
     "project_groups_config",

@@ -7,20 +7,26 @@ A group has a ``name``, a ``description`` and conditions under ``all`` (every on
     nps_category == "promoter"   # labels are compared with quoted text, by == and != only
     days_since_last_activity is null          # or: is not null
 
-A condition on a missing value (null) is false, except ``is null``. Conditions are parsed by a
-small grammar (a regular expression), never evaluated as code. The built-in groups live in
-``groups.yaml`` beside this module; a project's own ``groups.yaml`` (beside ``tenure.yaml``)
-extends them (same name replaces), or with ``defaults: replace`` stands alone. Every measure a
-condition names is checked against the project's measures; errors name the file, the group and
-the condition and list the known measures.
+A condition on a missing value (null) is false, except ``is null``. A condition on a measure
+that is *unknown* for the whole business (its source is absent from the export, see
+:func:`tenure.measures.sources.missing_sources`) is not assessed: it holds for no account, not
+even ``is null`` (no events does not mean "never active"). An ``all`` group with such a condition
+is not assessed (no account is put in it); an ``any`` group still takes the accounts that match
+one of its known conditions and is partly assessed; with no known condition it is not assessed.
+Conditions are parsed by a small grammar (a regular expression), never evaluated as code. The
+built-in groups live in ``groups.yaml`` beside this module; a project's own ``groups.yaml``
+(beside ``tenure.yaml``) extends them (same name replaces), or with ``defaults: replace`` stands
+alone. Every measure a condition names is checked against the project's measures; errors name
+the file, the group and the condition and list the known measures.
 """
 
 from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -35,11 +41,13 @@ from tenure.measures.config import TEXT_KINDS, MeasuresConfig
 
 __all__ = [
     "GROUPS_FILE",
+    "Assessment",
     "Condition",
     "CustomerGroup",
     "GroupsConfig",
     "customer_groups",
     "default_groups_config",
+    "group_assessments",
     "load_groups_config",
     "parse_condition",
     "project_groups_config",
@@ -123,6 +131,18 @@ def parse_condition(text: str) -> Condition:
     return Condition(found["measure"], found["op"], value, text)
 
 
+class Assessment(StrEnum):
+    """How far a group could be assessed on a business's data."""
+
+    #: Every condition reads a known measure.
+    assessed = "assessed"
+    #: An ``any`` group with some conditions on unknown measures: members match a known one.
+    partly = "partly"
+    #: No member can be decided: an ``all`` group with an unknown measure, or an ``any`` group
+    #: whose every condition reads one. No account is put in it.
+    not_assessed = "not_assessed"
+
+
 class CustomerGroup(BaseModel):
     """One named group: every condition under ``all`` holds, or one under ``any`` does."""
 
@@ -151,6 +171,17 @@ class CustomerGroup(BaseModel):
     @property
     def conditions(self) -> list[Condition]:
         return [parse_condition(c) for c in (self.all_of or self.any_of or [])]
+
+    def assessment(self, unknown: Collection[str]) -> tuple[Assessment, list[str]]:
+        """How far the group can be assessed when the measures ``unknown`` are unknown for
+        the whole business, and the unknown measures it reads (in condition order)."""
+        reads = [c.measure for c in self.conditions]
+        blind = list(dict.fromkeys(m for m in reads if m in unknown))
+        if not blind:
+            return Assessment.assessed, []
+        if self.combination == "any" and any(m not in unknown for m in reads):
+            return Assessment.partly, blind
+        return Assessment.not_assessed, blind
 
 
 class GroupsConfig(BaseModel):
@@ -257,7 +288,17 @@ def project_groups_config(project: Path, measures: MeasuresConfig) -> GroupsConf
     return load_groups_config(path, measures) if path.is_file() else default_groups_config(measures)
 
 
-def customer_groups(wide_measures: pd.DataFrame, groups: GroupsConfig) -> pd.DataFrame:
+def group_assessments(
+    groups: GroupsConfig, unknown: Collection[str]
+) -> dict[str, tuple[Assessment, list[str]]]:
+    """Per group (in declaration order): how far it can be assessed, and the unknown measures
+    it reads (see :meth:`CustomerGroup.assessment`)."""
+    return {g.name: g.assessment(unknown) for g in groups.groups}
+
+
+def customer_groups(
+    wide_measures: pd.DataFrame, groups: GroupsConfig, unknown: Collection[str] = ()
+) -> pd.DataFrame:
     """Memberships of every account and as-of date in every group.
 
     Parameters
@@ -267,6 +308,11 @@ def customer_groups(wide_measures: pd.DataFrame, groups: GroupsConfig) -> pd.Dat
         per ``account_id, as_of_date`` and a column per measure.
     groups
         The groups (:func:`project_groups_config`).
+    unknown
+        Measures unknown for the whole business, because their source is absent
+        (:func:`tenure.measures.sources.missing_sources`): a condition on one holds for no
+        account, so a group that needs one is not assessed, and an ``any`` group keeps only its
+        known conditions (:class:`Assessment`).
 
     Returns
     -------
@@ -284,6 +330,8 @@ def customer_groups(wide_measures: pd.DataFrame, groups: GroupsConfig) -> pd.Dat
     parts = []
     for group in groups.groups:
         masks = []
+        if group.assessment(unknown)[0] is Assessment.not_assessed:
+            continue
         for condition in group.conditions:
             if condition.measure not in wide_measures.columns:
                 raise InputError(
@@ -291,6 +339,8 @@ def customer_groups(wide_measures: pd.DataFrame, groups: GroupsConfig) -> pd.Dat
                     f"has no column {condition.measure!r}; rerun `tenure measures` with the "
                     "project's measures."
                 )
+            if condition.measure in unknown:  # partly assessed 'any': this clause is unknown
+                continue
             masks.append(condition.mask(wide_measures[condition.measure]))
         held = np.logical_and.reduce(masks) if group.combination == "all" else \
             np.logical_or.reduce(masks)

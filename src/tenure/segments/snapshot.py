@@ -14,6 +14,7 @@ The table keeps history: :func:`write_segments` replaces only the snapshot's own
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ import pyarrow as pa
 
 from tenure.config import ProjectConfig, SegmentSettings
 from tenure.measures import MeasuresConfig, default_measures_config
+from tenure.measures.sources import missing_sources
 from tenure.segments.customers import customer_lines, mrr_in_force
 from tenure.segments.groups import GroupsConfig, customer_groups, default_groups_config
 from tenure.segments.inputs import latest_measures_date, measures_at
@@ -56,6 +58,7 @@ def account_segments(
     groups: GroupsConfig | None = None,
     measures_config: MeasuresConfig | None = None,
     measures: pd.DataFrame | None = None,
+    unknown: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Tier, lifecycle stage, provider activity and groups of every customer as of a date.
 
@@ -79,6 +82,10 @@ def account_segments(
         The project's measures (default: the built-in ones), to check the groups against.
     measures
         Wide measures at ``as_of``; default read from ``measures_wide``.
+    unknown
+        Measures unknown for the whole business (their source is absent); default those
+        :func:`~tenure.measures.sources.missing_sources` finds in ``warehouse``. No account is
+        put in a group that needs one (see :func:`~tenure.segments.groups.customer_groups`).
 
     Returns
     -------
@@ -99,8 +106,12 @@ def account_segments(
         as_of = latest_measures_date(warehouse)
     if measures is None:
         measures = measures_at(warehouse, as_of)
+    measures_config = measures_config or default_measures_config()
     if groups is None:
-        groups = default_groups_config(measures_config or default_measures_config())
+        groups = default_groups_config(measures_config)
+    if unknown is None:
+        unknown = {m for names in missing_sources(warehouse, measures_config).values()
+                   for m in names}
 
     # Step 1: the lifecycle stage of every customer (who is a customer is decided there).
     stages = lifecycle_stages(
@@ -118,7 +129,8 @@ def account_segments(
 
     # Step 3: group memberships, in declaration order.
     day = measures[pd.to_datetime(measures["as_of_date"]).dt.date == as_of]
-    members = customer_groups(day[day["account_id"].astype(str).isin(set(accounts))], groups)
+    members = customer_groups(day[day["account_id"].astype(str).isin(set(accounts))], groups,
+                              unknown)
     position = {name: i for i, name in enumerate(groups.names)}
     by_account: dict[str, list[str]] = {a: [] for a in accounts}
     for account, group in sorted(zip(members["account_id"], members["group"], strict=True),
