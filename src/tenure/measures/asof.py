@@ -129,6 +129,7 @@ def find_data_end(warehouse: Warehouse, given: date | None = None) -> DataEnd:
     """
     if given is not None:
         return DataEnd(given)
+    warehouse.table("subscriptions")  # every outcome comes from it: an absent one names the fix
     latest: dict[str, date] = {}
     for table, column in _RECORDED:
         if warehouse.has_table(table) and column in warehouse.table(table).columns:
