@@ -120,6 +120,25 @@ def test_a_mapping_given_as_a_path_overrides_the_folder_default(warehouse, tmp_p
     ("tables: {accounts: {billed_amount: x}}\n",
      "tables.accounts.billed_amount: only subscriptions derive mrr from a billed amount"),
     ("tables: [oops\n", "not valid YAML"),
+    # joins and constants (see test_load_shapes.py)
+    ("tables: {events: {join: {account_id: {table: subscription, on: sub}}}}\n",
+     ("tables.events.join.account_id: unknown table 'subscription' (did you mean "
+     "'subscriptions'?)")),
+    ("tables: {subscriptions: {join: {account_id: {table: events, on: x}}}}\n",
+     ("tables.subscriptions.join.account_id: subscriptions can only look values up in a table "
+     "loaded before it (accounts)")),
+    ("tables: {events: {join: {acount_id: {table: subscriptions, on: sub}}}}\n",
+     ("tables.events.join.acount_id: 'acount_id' is not a column of events (did you mean "
+     "'account_id'?)")),
+    (("tables: {events: {columns: {cust: account_id}, join: {account_id: {table: subscriptions,"
+     " on: sub}}}}\n"),
+     ("tables.events.join.account_id: account_id is also the target of tables.events.columns; "
+     "keep one of the two")),
+    ("tables: {subscriptions: {constants: {tier: gold}}}\n",
+     ("tables.subscriptions.constants.tier: 'tier' is not a column of subscriptions (did you "
+     "mean 'plan'?)")),
+    ("tables: {events: {join: {account_id: {table: subscriptions}}}}\n",
+     "setting 'tables.events.join.account_id.on': Field required"),
 ])
 def test_mapping_errors_name_the_file_and_setting(tmp_path, text, message):
     path = tmp_path / "mapping.yaml"

@@ -219,38 +219,6 @@ def test_constants_fill_a_plan_and_a_currency_the_export_lacks(warehouse, tmp_pa
         ("S1", "standard", "EUR", Decimal("53.90")), ("S2", "standard", "EUR", Decimal("20.90"))]
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("tables: {events: {join: {account_id: {table: subscription, on: sub}}}}\n",
-     ("tables.events.join.account_id: unknown table 'subscription' (did you mean "
-     "'subscriptions'?)")),
-    ("tables: {subscriptions: {join: {account_id: {table: events, on: x}}}}\n",
-     ("tables.subscriptions.join.account_id: subscriptions can only look values up in a table "
-     "loaded before it (accounts)")),
-    ("tables: {events: {join: {acount_id: {table: subscriptions, on: sub}}}}\n",
-     ("tables.events.join.acount_id: 'acount_id' is not a column of events (did you mean "
-     "'account_id'?)")),
-    (("tables: {events: {columns: {cust: account_id}, join: {account_id: {table: subscriptions,"
-     " on: sub}}}}\n"),
-     ("tables.events.join.account_id: account_id is also the target of tables.events.columns; "
-     "keep one of the two")),
-    ("tables: {subscriptions: {constants: {tier: gold}}}\n",
-     ("tables.subscriptions.constants.tier: 'tier' is not a column of subscriptions (did you "
-     "mean 'plan'?)")),
-    ("tables: {events: {join: {account_id: {table: subscriptions}}}}\n",
-     "setting 'tables.events.join.account_id.on': Field required"),
-])
-def test_mapping_joins_and_constants_are_validated_naming_the_key(tmp_path, text, message):
-    from tenure.errors import ConfigError
-    from tenure.sources.mapping import load_mapping
-
-    path = tmp_path / "mapping.yaml"
-    path.write_text(text)
-    with pytest.raises(ConfigError) as caught:
-        load_mapping(path)
-    assert str(caught.value).startswith(f"{path}: ")
-    assert message in str(caught.value)
-
-
 def test_a_constant_for_a_column_the_file_has_is_a_file_problem(warehouse, tmp_path):
     folder = write_folder(tmp_path / "src", {
         **BASE, "mapping.yaml": "tables: {subscriptions: {constants: {plan: standard}}}\n"})
