@@ -153,6 +153,7 @@ def test_demo_command_runs_the_main_job(tmp_path):
     assert (project / CONFIG_FILE).exists()
     assert (project / "report.html").stat().st_size > 100_000
     assert "MRR and its movements" in result.output
+    assert "data check: no findings" in result.output  # the simulated business is clean
     # The whole machine ran: models kept, scores, health and segments written, the worklist shown.
     assert set(stored_kinds(project)) >= {"churn", "expansion"}
     with Warehouse(project / "warehouse.duckdb") as wh:

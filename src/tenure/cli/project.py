@@ -50,6 +50,7 @@ def demo(
 ) -> None:
     """The main job on the demo business: simulate, load, revenue metrics and report, then
     measures, models, scores, health, segments and the worklist."""
+    from tenure.cli.check import summarise_after_load
     from tenure.cli.common import TableOrJson
     from tenure.cli.health import score as health_score
     from tenure.cli.load import prepare_revenue_sql
@@ -83,6 +84,7 @@ def demo(
         console.print(load_report.summary() if hasattr(load_report, "summary") else load_report)
         # As `tenure load` does: the next `tenure metrics --by ...` on the demo compiles nothing.
         prepare_revenue_sql(warehouse, config)
+        summarise_after_load(warehouse, config)  # as `tenure load` ends
 
     console.rule("3. revenue metrics")
     metrics(project=project, first=None, last=None)
