@@ -219,6 +219,13 @@ class ProjectConfig(BaseModel):
         default_factory=SegmentSettings,
         description="Service tiers, lifecycle stages and customer groups (tenure segments).",
     )
+    service: dict[str, object] = Field(
+        default_factory=dict,
+        description=(
+            "Settings of the server (tenure serve), checked when it starts; each can also come "
+            "from a TENURE_<NAME> environment variable. docs/service.md lists them."
+        ),
+    )
 
 
 def load_config(project: Path) -> ProjectConfig:
@@ -348,7 +355,8 @@ def _render_fields(model: type[BaseModel], indent: str) -> list[str]:
             lines.append(f"{indent}{name}:")
             lines += _render_fields(nested, indent + "  ")
         else:
-            value = yaml.safe_dump(fld.default, default_flow_style=True).splitlines()[0]
+            value = yaml.safe_dump(fld.get_default(call_default_factory=True),
+                                   default_flow_style=True).splitlines()[0]
             lines.append(f"{indent}{name}: {value}")
         if not indent:
             lines.append("")

@@ -85,5 +85,6 @@ from tenure.cli import metrics as _metrics  # noqa: E402,F401
 from tenure.cli import models as _models  # noqa: E402,F401
 from tenure.cli import project as _project  # noqa: E402,F401
 from tenure.cli import segments as _segments  # noqa: E402,F401
+from tenure.cli import serve as _serve  # noqa: E402,F401
 from tenure.cli import simulate as _simulate  # noqa: E402,F401
 from tenure.cli import worklist as _worklist  # noqa: E402,F401
