@@ -97,7 +97,7 @@ def test_an_undiscounted_lifetime_is_the_beta_geometric_mean_when_alpha_exceeds_
 @pytest.mark.parametrize(("alive", "message"), [
     ([1000], "at least one later count"),
     ([1000, 900, 950], "rise in period 2"),
-    ([1000, 1000, 1000], "no customer of the cohort left"),
+    ([1000, 1000, 1000], "no customer left"),
     ([1000, -1], "non-negative"),
 ])
 def test_counts_that_are_not_one_cohort_are_refused_with_the_reason(alive, message):
@@ -124,3 +124,24 @@ def test_the_fit_recovers_the_parameters_of_its_own_expected_counts(alpha, beta)
 
 def test_docstring_examples():
     assert doctest.testmod(sbg_module).failed == 0
+
+
+def test_lifetimes_from_staggered_cohorts_recover_the_parameters():
+    # 24 monthly cohorts of 2,000 customers each drawn from a known sBG, each observed only up
+    # to the same calendar date: the oldest for 24 periods, the newest for one.
+    rng = np.random.default_rng(3)
+    alpha, beta = 0.9, 4.0
+    renewals, churned = [], []
+    for cohort in range(24):
+        observed = 24 - cohort
+        theta = rng.beta(alpha, beta, 2000)
+        lifetime = rng.geometric(theta)  # T: the period in which each customer leaves
+        churned.append(lifetime <= observed)
+        renewals.append(np.where(lifetime <= observed, lifetime - 1, observed))
+    model = ShiftedBetaGeometric().fit_lifetimes(np.concatenate(renewals),
+                                                 np.concatenate(churned))
+    se = np.sqrt(np.diag(model.log_covariance_))
+    # Within three standard errors of the truth, on the log scale the errors are measured in.
+    assert abs(np.log(model.alpha_) - np.log(alpha)) < 3 * se[0]
+    assert abs(np.log(model.beta_) - np.log(beta)) < 3 * se[1]
+    assert se[0] < 0.2

@@ -33,7 +33,7 @@ Interactive Marketing 21(1), 76-90; their 2010 paper above for DERL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy import optimize, special
@@ -42,6 +42,9 @@ from tenure.errors import InputError
 from tenure.fitted import check_fitted
 
 __all__ = ["ShiftedBetaGeometric"]
+
+#: Largest log parameter searched (alpha, beta up to about 1.2 million).
+_LOG_CAP = 14.0
 
 
 def _churn_probabilities(alpha: float, beta: float, periods: int) -> np.ndarray:
@@ -53,6 +56,28 @@ def _churn_probabilities(alpha: float, beta: float, periods: int) -> np.ndarray:
 
 def _survival(alpha: float, beta: float, t: np.ndarray) -> np.ndarray:
     return np.exp(special.betaln(alpha, beta + t) - special.betaln(alpha, beta))
+
+
+def _log_covariance(negative_ll_per_customer: Callable[[np.ndarray], float], x: np.ndarray,
+                    size: float) -> np.ndarray:
+    """Inverse of the observed information at ``x`` (central finite differences)."""
+    h = 1e-4
+    hessian = np.empty((2, 2))
+    for i in range(2):
+        for j in range(2):
+            e_i, e_j = np.eye(2)[i] * h, np.eye(2)[j] * h
+            hessian[i, j] = (negative_ll_per_customer(x + e_i + e_j)
+                             - negative_ll_per_customer(x + e_i - e_j)
+                             - negative_ll_per_customer(x - e_i + e_j)
+                             + negative_ll_per_customer(x - e_i - e_j)) / (4 * h * h)
+    hessian *= size
+    try:
+        covariance = np.linalg.inv(hessian)
+    except np.linalg.LinAlgError:
+        return np.full((2, 2), np.nan)
+    if not np.all(np.isfinite(covariance)) or np.any(np.diag(covariance) <= 0):
+        return np.full((2, 2), np.nan)
+    return covariance
 
 
 class ShiftedBetaGeometric:
@@ -74,6 +99,11 @@ class ShiftedBetaGeometric:
         Log-likelihood at the estimates.
     periods_ : int
         Periods the fit observed.
+    customers_ : float
+        Customers the fit rests on.
+    log_covariance_ : numpy.ndarray
+        Asymptotic covariance of ``(log alpha_, log beta_)`` (the inverse of the observed
+        information); NaN when the likelihood is flat at the optimum.
 
     Examples
     --------
@@ -112,32 +142,90 @@ class ShiftedBetaGeometric:
                              f"to {counts[period]:g}); a cohort only shrinks. Count each cohort "
                              "separately: new customers form a new cohort.")
         lost = -np.diff(counts)
-        if lost.sum() == 0:
-            raise InputError("no customer of the cohort left in the periods given; the sBG model "
-                             "cannot estimate churn from that (retention is 100% so far).")
         n = len(lost)
+        # Those lost in period t churned after t - 1 renewals; the last count renewed n times.
+        renewals = np.concatenate([np.arange(n), [n]]).astype(float)
+        weights = np.concatenate([lost, [counts[-1]]])
+        churned = np.concatenate([np.ones(n, dtype=bool), [False]])
+        return self.fit_lifetimes(renewals, churned, weights=weights)
+
+    def fit_lifetimes(self, renewals: Sequence[float] | np.ndarray,
+                      churned: Sequence[bool] | np.ndarray, *,
+                      weights: Sequence[float] | np.ndarray | None = None
+                      ) -> ShiftedBetaGeometric:
+        """Fit on individual lifetimes, from any number of cohorts observed for any length.
+
+        Parameters
+        ----------
+        renewals
+            Periods each customer completed after their first (0: left in, or is in, the first
+            period).
+        churned
+            Whether the customer left at the end of that spell (``T = renewals + 1``) or is still
+            a customer (censored: ``T > renewals``).
+        weights
+            Customers each row stands for (default one).
+
+        Raises
+        ------
+        InputError
+            When no customer left (nothing to estimate churn from) or the inputs do not match.
+
+        Examples
+        --------
+        A cohort of 100 with 70 left after one period and 50 after two, as lifetimes: 30 left
+        in the first period, 20 in the second, 50 are still customers after two renewals:
+
+        >>> lifetimes = ShiftedBetaGeometric().fit_lifetimes(
+        ...     [0, 1, 2], [True, True, False], weights=[30, 20, 50])
+        >>> counts = ShiftedBetaGeometric().fit([100, 70, 50])
+        >>> round(lifetimes.alpha_, 3) == round(counts.alpha_, 3)
+        True
+        """
+        r = np.asarray(renewals, dtype=float)
+        dead = np.asarray(churned, dtype=bool)
+        w = np.ones(len(r)) if weights is None else np.asarray(weights, dtype=float)
+        if not (len(r) == len(dead) == len(w)):
+            raise InputError(f"renewals, churned and weights differ in length ({len(r)}, "
+                             f"{len(dead)}, {len(w)}).")
+        if len(r) and (np.any(r < 0) or np.any(r != np.round(r))):
+            raise InputError("renewals must be whole numbers of periods, zero or more.")
+        if np.any(w < 0) or np.any(np.isnan(w)):
+            raise InputError("weights must be non-negative numbers.")
+        if w[dead].sum() == 0:
+            raise InputError("no customer left in the periods given; the sBG model cannot "
+                             "estimate churn from that (retention is 100% so far).")
+        # Collapse to counts per (renewals, churned): the likelihood is a sum over distinct
+        # durations, whatever the number of customers.
+        top = int(r.max()) + 1
+        lost = np.bincount(r[dead].astype(int), weights=w[dead], minlength=top)
+        alive = np.bincount(r[~dead].astype(int), weights=w[~dead], minlength=top)
+        periods = np.arange(top, dtype=float)
+        size = float(w.sum())
 
         def negative_ll(log_params: np.ndarray) -> float:
-            a, b = np.exp(log_params)
-            p = _churn_probabilities(a, b, n)
-            s_n = _survival(a, b, np.array([float(n)]))[0]
-            with np.errstate(divide="ignore"):
-                ll = np.sum(lost * np.log(p)) + counts[-1] * np.log(s_n)
-            return -ll if np.isfinite(ll) else np.inf
+            # Capped at about a million: beyond it the customers are as good as alike (no
+            # heterogeneity), and the beta functions of larger values lose precision.
+            a, b = np.exp(np.clip(log_params, -_LOG_CAP, _LOG_CAP))
+            with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+                ll = (np.sum(lost * np.log(_churn_probabilities(a, b, top)))
+                      + np.sum(alive * np.log(_survival(a, b, periods))))
+            return -ll / size if np.isfinite(ll) else np.inf
 
         # Searched on log scales (both parameters are positive), on the log-likelihood per
         # customer so the tolerances mean the same for a cohort of 100 or of a million.
-        size = counts[0]
-        result = optimize.minimize(lambda x: negative_ll(x) / size,
-                                   np.log(np.asarray(self.start, dtype=float)),
+        result = optimize.minimize(negative_ll, np.log(np.asarray(self.start, dtype=float)),
                                    method="Nelder-Mead",
                                    options={"xatol": 1e-9, "fatol": 1e-13, "maxiter": 5_000})
         if not result.success:
             raise InputError(f"the sBG fit did not converge ({result.message}); the counts may "
                              "not look like one cohort's retention.")
-        self.alpha_, self.beta_ = (float(v) for v in np.exp(result.x))
+        self.alpha_, self.beta_ = (float(v) for v in np.exp(np.clip(result.x, -_LOG_CAP,
+                                                                    _LOG_CAP)))
         self.log_likelihood_ = float(-result.fun * size)
-        self.periods_ = n
+        self.periods_ = top
+        self.customers_ = size
+        self.log_covariance_ = _log_covariance(negative_ll, result.x, size)
         return self
 
     def survival(self, periods: Sequence[float] | np.ndarray) -> np.ndarray:
